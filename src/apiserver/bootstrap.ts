@@ -1,0 +1,127 @@
+// Objects every fresh cluster has, as kubeadm creates them (DESIGN.md "Cluster defaults"). Pure data
+// plus one function that creates whichever are missing; existing objects are never overwritten, so
+// users' edits (the coredns Corefile, the kube-proxy mode) survive restarts.
+import type { KubeObject } from '../api/types.ts';
+import { isStatusError } from '../machinery/status.ts';
+
+/** kubeadm's default Corefile (seed 000's, without its hosts block). */
+export const defaultCorefile = `.:53 {
+    errors
+    health {
+       lameduck 5s
+    }
+    ready
+    kubernetes cluster.local in-addr.arpa ip6.arpa {
+       pods insecure
+       fallthrough in-addr.arpa ip6.arpa
+       ttl 30
+    }
+    prometheus :9153
+    forward . /etc/resolv.conf {
+       max_concurrent 1000
+    }
+    cache 30
+    loop
+    reload
+    loadbalance
+}
+`;
+
+/** A KubeProxyConfiguration as kubeadm writes it into the kube-proxy ConfigMap; `mode` picks the data plane. */
+export function kubeProxyConfig(mode: string): string {
+  return `apiVersion: kubeproxy.config.k8s.io/v1alpha1
+kind: KubeProxyConfiguration
+bindAddress: 0.0.0.0
+clusterCIDR: 10.244.0.0/16
+ipvs:
+  scheduler: ""
+  strictARP: false
+metricsBindAddress: 0.0.0.0:10249
+mode: "${mode}"
+`;
+}
+
+export interface BootstrapParams {
+  /** Data plane named in the kube-proxy ConfigMap on first start. */
+  proxyMode: string;
+  /** The cluster CA (PEM), published in each namespace's kube-root-ca.crt ConfigMap. */
+  caCert: string;
+}
+
+/** The bootstrap objects, in creation order (namespaces first). */
+export function bootstrapObjects(p: BootstrapParams): KubeObject[] {
+  const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
+  return [
+    ns('default'),
+    ns('kube-system'),
+    ns('kube-public'),
+    ns('kube-node-lease'),
+    {
+      apiVersion: 'v1', kind: 'Service',
+      metadata: { name: 'kubernetes', namespace: 'default', labels: { component: 'apiserver', provider: 'kubernetes' } },
+      spec: { type: 'ClusterIP', clusterIP: '10.96.0.1', clusterIPs: ['10.96.0.1'], ports: [{ name: 'https', port: 443, protocol: 'TCP', targetPort: 6443 }], sessionAffinity: 'None' },
+    },
+    {
+      apiVersion: 'v1', kind: 'Service',
+      metadata: {
+        name: 'kube-dns', namespace: 'kube-system',
+        labels: { 'k8s-app': 'kube-dns', 'kubernetes.io/cluster-service': 'true', 'kubernetes.io/name': 'CoreDNS' },
+        annotations: { 'prometheus.io/port': '9153', 'prometheus.io/scrape': 'true' },
+      },
+      spec: {
+        type: 'ClusterIP', clusterIP: '10.96.0.10', clusterIPs: ['10.96.0.10'], selector: { 'k8s-app': 'kube-dns' },
+        ports: [
+          { name: 'dns', port: 53, protocol: 'UDP', targetPort: 53 },
+          { name: 'dns-tcp', port: 53, protocol: 'TCP', targetPort: 53 },
+          { name: 'metrics', port: 9153, protocol: 'TCP', targetPort: 9153 },
+        ],
+        sessionAffinity: 'None',
+      },
+    },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'coredns', namespace: 'kube-system' }, data: { Corefile: defaultCorefile } },
+    {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system', labels: { app: 'kube-proxy' } },
+      data: { 'config.conf': kubeProxyConfig(p.proxyMode), kubeconfig: '' },
+    },
+    {
+      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': p.caCert },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
+      metadata: { name: 'switchboard', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' }, labels: { 'app.kubernetes.io/name': 'switchboard' } },
+      spec: { controller: 'switchboard.dev/ingress' },
+    },
+    {
+      apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
+      metadata: { name: 'nginx', labels: { 'app.kubernetes.io/name': 'switchboard' } },
+      spec: { controller: 'switchboard.dev/ingress' },
+    },
+  ];
+}
+
+/** Where a bootstrap object goes: resource plural and group. */
+export function resourceOf(obj: KubeObject): { group: string; plural: string } {
+  switch (obj.kind) {
+    case 'Namespace': return { group: '', plural: 'namespaces' };
+    case 'Service': return { group: '', plural: 'services' };
+    case 'ConfigMap': return { group: '', plural: 'configmaps' };
+    case 'IngressClass': return { group: 'networking.k8s.io', plural: 'ingressclasses' };
+    default: throw new Error(`bootstrap: no resource for kind ${obj.kind ?? ''}`);
+  }
+}
+
+/** The create function the bootstrapper needs (the API server's registries, or a client). */
+export type CreateFn = (group: string, plural: string, namespace: string, obj: KubeObject) => Promise<void>;
+
+/** Creates the bootstrap objects that are missing; AlreadyExists is success. */
+export async function ensureBootstrap(create: CreateFn, p: BootstrapParams): Promise<void> {
+  for (const obj of bootstrapObjects(p)) {
+    const { group, plural } = resourceOf(obj);
+    try {
+      await create(group, plural, obj.metadata.namespace ?? '', obj);
+    } catch (err) {
+      if (isStatusError(err) && err.reason === 'AlreadyExists') continue;
+      throw err;
+    }
+  }
+}

@@ -1,0 +1,125 @@
+// The switchboard command: thin wiring of the components (flags in, components started, signals out).
+import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
+import { resolve, join } from 'node:path';
+import { ApiServer } from '../apiserver/server.ts';
+import { ensureCredentials, renderKubeconfig } from '../apiserver/certs.ts';
+import { ensureBootstrap } from '../apiserver/bootstrap.ts';
+import { openStore } from '../apiserver/storage/index.ts';
+import { defaultObject } from '../api/index.ts';
+import { parseUpFlags, UsageError, type UpFlags } from './flags.ts';
+
+const usage = `usage: switchboard <command> [flags]
+
+commands:
+  up       start the API server (and, as they land, controllers, node agent, proxy, DNS, ingress)
+           flags: --data-dir DIR (./.switchboard) --store sqlite|etcd|memory --etcd-endpoints URL,...
+                  --proxy-mode userspace|iptables|nftables --network netns|host --api-port N (6443)
+                  --api-host ADDR (127.0.0.1) --log-level debug|info|warn|error
+  server   the API server alone (same flags as up)
+`;
+
+type Level = UpFlags['logLevel'];
+const levels: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+
+function logger(min: Level) {
+  return (level: Level, msg: string) => {
+    if (levels[level] >= levels[min]) process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}\n`);
+  };
+}
+
+function writeAtomic(path: string, data: string, mode = 0o600): void {
+  const tmp = `${path}.tmp-${process.pid}`;
+  writeFileSync(tmp, data, { mode });
+  renameSync(tmp, path);
+}
+
+/** Starts the API server on the data dir; resolves once it serves and the bootstrap objects exist. */
+async function startControlPlane(flags: UpFlags) {
+  const started = performance.now();
+  const log = logger(flags.logLevel);
+  const dataDir = resolve(flags.dataDir);
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  if (flags.store === 'etcd') throw new UsageError('--store etcd is not available yet: use sqlite (the default) or memory');
+  const store = openStore(flags.store, dataDir);
+  const creds = ensureCredentials(dataDir, {
+    ips: ['127.0.0.1', '10.96.0.1', ...(flags.apiHost !== '127.0.0.1' && flags.apiHost !== '0.0.0.0' ? [flags.apiHost] : [])],
+    dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
+  });
+  const api = new ApiServer({ store, token: creds.token, tls: { cert: creds.cert, key: creds.key }, host: flags.apiHost, port: flags.apiPort, log });
+  const port = await api.start();
+  await ensureBootstrap(async (group, plural, ns, obj) => {
+    const reg = api.registry(group, plural);
+    if (reg === undefined) throw new Error(`no registry for ${plural}`);
+    await reg.create(ns, defaultObject(reg.info, obj));
+  }, { proxyMode: flags.proxyMode === '' ? 'iptables' : flags.proxyMode, caCert: creds.caCert });
+  api.kickNamespaceFinalizer();
+  const host = flags.apiHost === '0.0.0.0' ? '127.0.0.1' : flags.apiHost;
+  const apiURL = `https://${host}:${port}`;
+  const kubeconfig = join(dataDir, 'kubeconfig');
+  writeAtomic(kubeconfig, renderKubeconfig(apiURL, creds));
+  const state = {
+    api: apiURL,
+    kubeconfig,
+    dns: null,
+    ingress: null,
+    metrics: {},
+    network: flags.network === '' ? (process.getuid?.() === 0 ? 'netns' : 'host') : flags.network,
+    proxyMode: flags.proxyMode === '' ? 'iptables' : flags.proxyMode,
+    pid: process.pid,
+  };
+  writeAtomic(join(dataDir, 'state.json'), JSON.stringify(state, null, 2) + '\n', 0o644);
+  const ms = Math.round(performance.now() - started);
+  return {
+    api, store, apiURL, kubeconfig, ms,
+    async stop() {
+      await api.stop();
+      await store.close();
+    },
+  };
+}
+
+async function runUp(args: readonly string[]): Promise<void> {
+  const flags = parseUpFlags(args);
+  const cp = await startControlPlane(flags);
+  process.stdout.write(`ready in ${cp.ms}ms: api ${cp.apiURL}, kubeconfig ${cp.kubeconfig}\n`);
+  let stopping = false;
+  const stop = (sig: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stderr.write(`${sig}: stopping\n`);
+    cp.stop().then(() => process.exit(0), (err: unknown) => {
+      process.stderr.write(`stop failed: ${String(err)}\n`);
+      process.exit(1);
+    });
+  };
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
+}
+
+/** Runs the command line; exits non-zero with a message on usage errors. */
+export async function main(argv: readonly string[]): Promise<void> {
+  const [cmd, ...rest] = argv;
+  try {
+    switch (cmd) {
+      case 'up':
+      case 'server':
+        await runUp(rest);
+        return;
+      case undefined:
+      case 'help':
+      case '--help':
+      case '-h':
+        process.stdout.write(usage);
+        return;
+      default:
+        throw new UsageError(`unknown command "${cmd}"`);
+    }
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`switchboard: ${err.message}\n\n${usage}`);
+      process.exit(2);
+    }
+    process.stderr.write(`switchboard: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
+}
