@@ -9,7 +9,7 @@ import {
   unauthorized, conflict, type Status,
 } from '../machinery/status.ts';
 import type { Store, Watch } from './storage/types.ts';
-import { Registry, type ApiWatchEvent, type Filter } from './registry.ts';
+import { Registry, resourcePrefix, type ApiWatchEvent, type Filter } from './registry.ts';
 import type { Strategy } from './strategy.ts';
 import { parseApiPath, parseListQuery, parseResourceVersion, negotiate, type ListQuery } from './request.ts';
 import { readBody, decodeObjectBody, mediaType, parseJson } from './body.ts';
@@ -229,11 +229,31 @@ export class ApiServer {
 
   private removeCRD(crd: KubeObject): void {
     const name = crd.metadata.name ?? '';
-    for (const old of this.crdResources.get(name) ?? []) {
+    const removed = this.crdResources.get(name) ?? [];
+    for (const old of removed) {
       this.unregister(old);
       this.crdSchemas.delete(gvrKey(old.group, old.version, old.plural));
     }
     this.crdResources.delete(name);
+    // As upstream's customresourcecleanup finalizer: the custom resources go with their CRD, so a
+    // re-created CRD starts empty. All versions share one storage prefix.
+    const first = removed[0];
+    if (first !== undefined) void this.deleteAllUnder(resourcePrefix(first));
+  }
+
+  private async deleteAllUnder(prefix: string): Promise<void> {
+    try {
+      const l = await this.store.list(prefix);
+      for (const kv of l.items) {
+        try {
+          await this.store.delete(kv.key);
+        } catch {
+          // already gone
+        }
+      }
+    } catch (err) {
+      this.log('warn', `removing custom resources under ${prefix}: ${String(err)}`);
+    }
   }
 
   private authenticated(req: IncomingMessage): boolean {

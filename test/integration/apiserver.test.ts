@@ -146,4 +146,9 @@ test('a CRD serves its custom resources', async () => {
   assert.ok(disc.body.includes('"ipaddresspools"'));
   assert.equal((await apiCall(s.target, 'DELETE', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions/ipaddresspools.metallb.io')).status, 200);
   await eventually(async () => (await apiCall(s.target, 'GET', path)).status === 404);
+  // Re-created, it starts empty: the custom resources went with the CRD.
+  assert.equal((await apiCall(s.target, 'POST', '/apis/apiextensions.k8s.io/v1/customresourcedefinitions', crd)).status, 201);
+  await eventually(async () => (await apiCall(s.target, 'GET', path)).status === 200);
+  const list = await apiCall(s.target, 'GET', path);
+  assert.deepEqual(list.json<{ items: unknown[] }>().items, []);
 });
