@@ -40,7 +40,13 @@ async function startControlPlane(flags: UpFlags) {
   const dataDir = resolve(flags.dataDir);
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (flags.store === 'etcd') throw new UsageError('--store etcd is not available yet: use sqlite (the default) or memory');
-  const store = openStore(flags.store, dataDir);
+  let store: ReturnType<typeof openStore>;
+  try {
+    store = openStore(flags.store, dataDir);
+  } catch (err) {
+    if (/locked|busy/i.test(String(err))) throw new Error(`data dir ${dataDir} is in use by another switchboard (its store is locked); stop it first or pick another --data-dir`);
+    throw err;
+  }
   const creds = ensureCredentials(dataDir, {
     ips: ['127.0.0.1', '10.96.0.1', ...(flags.apiHost !== '127.0.0.1' && flags.apiHost !== '0.0.0.0' ? [flags.apiHost] : [])],
     dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
