@@ -3,6 +3,8 @@
 // users' edits (the coredns Corefile, the kube-proxy mode) survive restarts.
 import type { KubeObject } from '../api/types.ts';
 import { isStatusError } from '../machinery/status.ts';
+import { defaultObject } from '../api/defaults.ts';
+import type { Registry } from './registry.ts';
 
 /** kubeadm's default Corefile (seed 000's, without its hosts block). */
 export const defaultCorefile = `.:53 {
@@ -110,18 +112,44 @@ export function resourceOf(obj: KubeObject): { group: string; plural: string } {
   }
 }
 
-/** The create function the bootstrapper needs (the API server's registries, or a client). */
-export type CreateFn = (group: string, plural: string, namespace: string, obj: KubeObject) => Promise<void>;
+/** How the bootstrapper reads and writes (the API server's registries, or a client). */
+export interface BootstrapTarget {
+  exists(group: string, plural: string, namespace: string, name: string): Promise<boolean>;
+  create(group: string, plural: string, namespace: string, obj: KubeObject): Promise<void>;
+}
 
-/** Creates the bootstrap objects that are missing; AlreadyExists is success. */
-export async function ensureBootstrap(create: CreateFn, p: BootstrapParams): Promise<void> {
+/**
+ * Creates the bootstrap objects that are missing. Existing ones are left alone (checked first:
+ * re-creating the `kubernetes` Service would fail on its taken IP before AlreadyExists).
+ */
+export async function ensureBootstrap(target: BootstrapTarget, p: BootstrapParams): Promise<void> {
   for (const obj of bootstrapObjects(p)) {
     const { group, plural } = resourceOf(obj);
+    const ns = obj.metadata.namespace ?? '';
+    if (await target.exists(group, plural, ns, obj.metadata.name ?? '')) continue;
     try {
-      await create(group, plural, obj.metadata.namespace ?? '', obj);
+      await target.create(group, plural, ns, obj);
     } catch (err) {
       if (isStatusError(err) && err.reason === 'AlreadyExists') continue;
       throw err;
     }
   }
+}
+
+/** A BootstrapTarget over an in-process API server's registries. */
+export function registryTarget(api: { registry(group: string, plural: string): Registry | undefined }): BootstrapTarget {
+  const reg = (group: string, plural: string): Registry => {
+    const r = api.registry(group, plural);
+    if (r === undefined) throw new Error(`bootstrap: no registry for ${plural}`);
+    return r;
+  };
+  return {
+    async exists(group, plural, ns, name) {
+      return (await reg(group, plural).tryGet(ns, name)) !== undefined;
+    },
+    async create(group, plural, ns, obj) {
+      const r = reg(group, plural);
+      await r.create(ns, defaultObject(r.info, obj));
+    },
+  };
 }

@@ -3,9 +3,9 @@ import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { ApiServer } from '../apiserver/server.ts';
 import { ensureCredentials, renderKubeconfig } from '../apiserver/certs.ts';
-import { ensureBootstrap } from '../apiserver/bootstrap.ts';
+import { ensureBootstrap, registryTarget } from '../apiserver/bootstrap.ts';
+import { createServiceStrategy } from '../apiserver/service/index.ts';
 import { openStore } from '../apiserver/storage/index.ts';
-import { defaultObject } from '../api/index.ts';
 import { parseUpFlags, UsageError, type UpFlags } from './flags.ts';
 
 const usage = `usage: switchboard <command> [flags]
@@ -51,13 +51,16 @@ async function startControlPlane(flags: UpFlags) {
     ips: ['127.0.0.1', '10.96.0.1', ...(flags.apiHost !== '127.0.0.1' && flags.apiHost !== '0.0.0.0' ? [flags.apiHost] : [])],
     dns: ['localhost', 'kubernetes', 'kubernetes.default', 'kubernetes.default.svc', 'kubernetes.default.svc.cluster.local'],
   });
-  const api = new ApiServer({ store, token: creds.token, tls: { cert: creds.cert, key: creds.key }, host: flags.apiHost, port: flags.apiPort, log });
+  const services = createServiceStrategy();
+  const api = new ApiServer({
+    store, token: creds.token, tls: { cert: creds.cert, key: creds.key }, host: flags.apiHost, port: flags.apiPort, log,
+    strategies: new Map([['/services', services]]),
+  });
+  // Allocations are rebuilt from the stored Services before anything can allocate.
+  const svcReg = api.registry('', 'services');
+  if (svcReg !== undefined) for (const line of services.init((await svcReg.list(undefined)).items)) log('warn', line);
   const port = await api.start();
-  await ensureBootstrap(async (group, plural, ns, obj) => {
-    const reg = api.registry(group, plural);
-    if (reg === undefined) throw new Error(`no registry for ${plural}`);
-    await reg.create(ns, defaultObject(reg.info, obj));
-  }, { proxyMode: flags.proxyMode === '' ? 'iptables' : flags.proxyMode, caCert: creds.caCert });
+  await ensureBootstrap(registryTarget(api), { proxyMode: flags.proxyMode === '' ? 'iptables' : flags.proxyMode, caCert: creds.caCert });
   api.kickNamespaceFinalizer();
   const host = flags.apiHost === '0.0.0.0' ? '127.0.0.1' : flags.apiHost;
   const apiURL = `https://${host}:${port}`;

@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { ApiServer, type ApiServerOptions } from '../../src/apiserver/server.ts';
 import { MemoryStore } from '../../src/apiserver/storage/index.ts';
 import { ensureCredentials, type Credentials } from '../../src/apiserver/certs.ts';
-import { ensureBootstrap } from '../../src/apiserver/bootstrap.ts';
-import { defaultObject } from '../../src/api/index.ts';
+import { ensureBootstrap, registryTarget } from '../../src/apiserver/bootstrap.ts';
+import { createServiceStrategy } from '../../src/apiserver/service/index.ts';
 import type { ApiTarget } from './api.ts';
 
 let creds: Credentials | undefined;
@@ -33,13 +33,13 @@ export interface InProcess {
 export async function startInProcess(extra: Partial<ApiServerOptions> = {}): Promise<InProcess> {
   const c = credentials();
   const store = new MemoryStore();
-  const server = new ApiServer({ store, token: c.token, tls: { cert: c.cert, key: c.key }, port: 0, compactionIntervalMs: 0, ...extra });
+  const services = createServiceStrategy();
+  const server = new ApiServer({
+    store, token: c.token, tls: { cert: c.cert, key: c.key }, port: 0, compactionIntervalMs: 0,
+    strategies: new Map([['/services', services]]), ...extra,
+  });
   const port = await server.start();
-  await ensureBootstrap(async (group, plural, ns, obj) => {
-    const reg = server.registry(group, plural);
-    if (reg === undefined) throw new Error(`no registry for ${plural}`);
-    await reg.create(ns, defaultObject(reg.info, obj));
-  }, { proxyMode: 'iptables', caCert: c.caCert });
+  await ensureBootstrap(registryTarget(server), { proxyMode: 'iptables', caCert: c.caCert });
   return {
     server, store,
     target: { api: `https://127.0.0.1:${port}`, token: c.token, ca: c.caCert },
