@@ -295,6 +295,8 @@ export class Registry {
         this.throwInvalid(obj, [...validateImmutableMeta(obj, old), ...(this.strategy.validateUpdate?.(obj, old) ?? [])]);
         if (opts.dryRun === true) {
           txn.revert();
+          // A dry run writes nothing, so the object keeps the stored revision (kubectl diff shows no RV change).
+          obj.metadata.resourceVersion = old.metadata.resourceVersion ?? '';
           return { object: obj, created: false };
         }
         if (unchanged(old, obj)) {
