@@ -7,6 +7,9 @@ import { ensureBootstrap, registryTarget } from '../apiserver/bootstrap.ts';
 import { createServiceStrategy } from '../apiserver/service/index.ts';
 import { openStore } from '../apiserver/storage/index.ts';
 import { parseUpFlags, UsageError, type UpFlags } from './flags.ts';
+import { startNodeAgent, type PodIOHandlers } from '../node-agent/index.ts';
+import type { PodIO } from '../apiserver/server.ts';
+import { badRequest } from '../machinery/status.ts';
 
 const usage = `usage: switchboard <command> [flags]
 
@@ -34,7 +37,7 @@ function writeAtomic(path: string, data: string, mode = 0o600): void {
 }
 
 /** Starts the API server on the data dir; resolves once it serves and the bootstrap objects exist. */
-async function startControlPlane(flags: UpFlags) {
+async function startControlPlane(flags: UpFlags, podIO?: PodIO) {
   const started = performance.now();
   const log = logger(flags.logLevel);
   const dataDir = resolve(flags.dataDir);
@@ -55,6 +58,7 @@ async function startControlPlane(flags: UpFlags) {
   const api = new ApiServer({
     store, token: creds.token, tls: { cert: creds.cert, key: creds.key }, host: flags.apiHost, port: flags.apiPort, log,
     strategies: new Map([['/services', services]]),
+    ...(podIO !== undefined ? { podIO } : {}),
   });
   // Allocations are rebuilt from the stored Services before anything can allocate.
   const svcReg = api.registry('', 'services');
@@ -66,20 +70,9 @@ async function startControlPlane(flags: UpFlags) {
   const apiURL = `https://${host}:${port}`;
   const kubeconfig = join(dataDir, 'kubeconfig');
   writeAtomic(kubeconfig, renderKubeconfig(apiURL, creds));
-  const state = {
-    api: apiURL,
-    kubeconfig,
-    dns: null,
-    ingress: null,
-    metrics: {},
-    network: flags.network === '' ? (process.getuid?.() === 0 ? 'netns' : 'host') : flags.network,
-    proxyMode: flags.proxyMode === '' ? 'iptables' : flags.proxyMode,
-    pid: process.pid,
-  };
-  writeAtomic(join(dataDir, 'state.json'), JSON.stringify(state, null, 2) + '\n', 0o644);
   const ms = Math.round(performance.now() - started);
   return {
-    api, store, apiURL, kubeconfig, ms,
+    api, store, apiURL, kubeconfig, ms, dataDir, log, startedAt: started,
     async stop() {
       await api.stop();
       await store.close();
@@ -87,22 +80,84 @@ async function startControlPlane(flags: UpFlags) {
   };
 }
 
-async function runUp(args: readonly string[]): Promise<void> {
+/** A started component: what it adds to state.json and how it stops. */
+interface Component {
+  name: string;
+  stop(): Promise<void>;
+}
+
+/** Wraps handlers that exist only once the node agent has started (the API server starts first). */
+function lateBoundPodIO(): { podIO: PodIO; bind(h: PodIOHandlers): void } {
+  let handlers: PodIOHandlers | undefined;
+  const get = (): PodIOHandlers => {
+    if (handlers === undefined) throw badRequest('the node agent is still starting; try again');
+    return handlers;
+  };
+  return {
+    podIO: {
+      logs: (pod, q, req, res) => get().logs(pod, q, req, res),
+      exec: (pod, q, req, res) => get().exec(pod, q, req, res),
+    },
+    bind(h) { handlers = h; },
+  };
+}
+
+async function runUp(args: readonly string[], opts: { agent: boolean }): Promise<void> {
   const flags = parseUpFlags(args);
-  const cp = await startControlPlane(flags);
-  process.stdout.write(`ready in ${cp.ms}ms: api ${cp.apiURL}, kubeconfig ${cp.kubeconfig}\n`);
+  const late = lateBoundPodIO();
+  const cp = await startControlPlane(flags, opts.agent ? late.podIO : undefined);
+  const components: Component[] = [];
+  let network = flags.network === '' ? (process.getuid?.() === 0 ? 'netns' : 'host') : flags.network;
   let stopping = false;
+  const stopAll = async () => {
+    // Reverse start order: data planes and the agent go before the API server they talk to.
+    for (const c of components.reverse()) {
+      try {
+        await c.stop();
+      } catch (err) {
+        cp.log('error', `stopping ${c.name}: ${String(err)}`);
+      }
+    }
+    await cp.stop();
+  };
   const stop = (sig: string) => {
     if (stopping) return;
     stopping = true;
     process.stderr.write(`${sig}: stopping\n`);
-    cp.stop().then(() => process.exit(0), (err: unknown) => {
+    stopAll().then(() => process.exit(0), (err: unknown) => {
       process.stderr.write(`stop failed: ${String(err)}\n`);
       process.exit(1);
     });
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  try {
+    if (opts.agent) {
+      const agent = await startNodeAgent({
+        kubeconfig: cp.kubeconfig, stateDir: join(cp.dataDir, 'agent'),
+        ...(flags.network !== '' ? { network: flags.network } : {}),
+        log: (level, msg) => cp.log(level, `agent: ${msg}`),
+      });
+      late.bind(agent.podIO);
+      network = agent.network === 'host' ? 'host' : 'netns';
+      components.push({ name: 'node agent', stop: () => agent.stop() });
+    }
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+  const state = {
+    api: cp.apiURL,
+    kubeconfig: cp.kubeconfig,
+    dns: null,
+    ingress: null,
+    metrics: {},
+    network,
+    proxyMode: flags.proxyMode === '' ? 'iptables' : flags.proxyMode,
+    pid: process.pid,
+  };
+  writeAtomic(join(cp.dataDir, 'state.json'), JSON.stringify(state, null, 2) + '\n', 0o644);
+  process.stdout.write(`ready in ${Math.round(performance.now() - cp.startedAt)}ms: api ${cp.apiURL}, kubeconfig ${cp.kubeconfig}\n`);
 }
 
 /** Runs the command line; exits non-zero with a message on usage errors. */
@@ -111,8 +166,10 @@ export async function main(argv: readonly string[]): Promise<void> {
   try {
     switch (cmd) {
       case 'up':
+        await runUp(rest, { agent: true });
+        return;
       case 'server':
-        await runUp(rest);
+        await runUp(rest, { agent: false });
         return;
       case undefined:
       case 'help':

@@ -1,0 +1,145 @@
+// The root runtime: each Pod gets a network namespace with a veth on the node bridge and an address
+// of the node's subnet; each container runs in that namespace with its own mount, UTS and IPC
+// namespaces and a copy-on-write view of the host's root (see plan.ts renderSetupScript). Everything
+// carries this agent's instance id, and setupNode first removes whatever a crashed run left.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { shortHash } from '../ipam.ts';
+import { mustRun, runCommand, CommandError } from './command.ts';
+import {
+  bridgeCommands, nftRuleset, podNetNames, podNetnsBatch, renderSetupScript, serviceRouteArgs, type NodeNet,
+} from './plan.ts';
+import { PidRegistry, signalGroup, spawnContainer, spawnExec } from './process.ts';
+import type { ContainerProcess, ContainerSpec, ExecOptions, ExecProcess, Runtime, Sandbox, SandboxSpec } from './types.ts';
+
+export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
+
+/** True when the kernel offers overlayfs (it may be a module that loads on first mount). */
+function haveOverlay(): boolean {
+  try {
+    return readFileSync('/proc/filesystems', 'utf8').includes('overlay') || existsSync('/lib/modules');
+  } catch {
+    return false;
+  }
+}
+
+async function ip(args: readonly string[], input?: string): Promise<string> {
+  return mustRun(['ip', ...args], input === undefined ? {} : { input });
+}
+
+/** Lists network namespaces by name. */
+async function listNetns(): Promise<string[]> {
+  const r = await runCommand(['ip', 'netns', 'list']);
+  return r.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0] ?? '').filter((s) => s !== '');
+}
+
+async function netnsPids(name: string): Promise<number[]> {
+  const r = await runCommand(['ip', 'netns', 'pids', name]);
+  return r.stdout.split(/\s+/).filter((s) => s !== '').map(Number).filter((n) => Number.isInteger(n) && n > 1);
+}
+
+/** Kills every process in a namespace (repeatedly: a dying shell may fork once more), then deletes it. */
+async function deleteNetns(name: string): Promise<void> {
+  for (let i = 0; i < 20; i++) {
+    const pids = await netnsPids(name);
+    if (pids.length === 0) break;
+    for (const p of pids) signalGroup(p, 'SIGKILL');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+  await runCommand(['ip', 'netns', 'del', name]);
+}
+
+export class NetnsRuntime implements Runtime {
+  readonly mode = 'netns' as const;
+  readonly limitations = '';
+  readonly net: NodeNet;
+  private readonly pids: PidRegistry;
+  private readonly overlay = haveOverlay();
+  private readonly log: LogFn;
+
+  constructor(net: NodeNet, stateDir: string, log: LogFn = () => {}) {
+    this.net = net;
+    this.pids = new PidRegistry(`${stateDir}/pids`);
+    this.log = log;
+  }
+
+  get gateway(): string {
+    return this.net.gateway;
+  }
+
+  /** Removes everything of this instance id: leftover processes, namespaces, veths, bridge, route, table. */
+  async cleanup(): Promise<{ netns: number; processes: number }> {
+    const processes = this.pids.killLeftovers();
+    let netns = 0;
+    for (const name of await listNetns()) {
+      if (!name.startsWith(this.net.netnsPrefix)) continue;
+      await deleteNetns(name);
+      netns++;
+    }
+    const links = await runCommand(['ip', '-o', 'link', 'show']);
+    for (const line of links.stdout.split('\n')) {
+      const m = /^\d+:\s+([^:@\s]+)/.exec(line);
+      const dev = m?.[1];
+      if (dev !== undefined && (dev === this.net.bridge || dev.startsWith(this.net.vethPrefix))) await runCommand(['ip', 'link', 'del', dev]);
+    }
+    await runCommand(['ip', 'route', 'del', ...serviceRouteArgs(this.net)]);
+    await runCommand(['nft', 'delete', 'table', 'inet', this.net.nftTable]);
+    if (netns > 0 || processes > 0) this.log('info', `removed ${netns} network namespaces and ${processes} processes left by an earlier run`);
+    return { netns, processes };
+  }
+
+  async setupNode(): Promise<void> {
+    await this.cleanup();
+    for (const c of bridgeCommands(this.net)) await ip(c);
+    writeFileSync(`/proc/sys/net/ipv4/conf/${this.net.bridge}/forwarding`, '1');
+    const route = await runCommand(['ip', 'route', 'add', ...serviceRouteArgs(this.net)]);
+    if (route.code !== 0 && !route.stderr.includes('File exists')) throw new CommandError(['ip', 'route', 'add', ...serviceRouteArgs(this.net)], route.code, route.stderr);
+    const nft = await runCommand(['nft', '-f', '-'], { input: nftRuleset(this.net) });
+    if (nft.code !== 0) this.log('warn', `nftables table ${this.net.nftTable} not installed (Pods could reach beyond the node): ${nft.stderr.trim()}`);
+  }
+
+  async teardownNode(): Promise<void> {
+    await this.cleanup();
+  }
+
+  async createSandbox(spec: SandboxSpec, podIP: string): Promise<Sandbox> {
+    const { netns, veth } = podNetNames(this.net, spec.uid, shortHash(spec.uid, 8));
+    // A half-made sandbox of an earlier attempt goes first.
+    if ((await listNetns()).includes(netns)) await deleteNetns(netns);
+    await runCommand(['ip', 'link', 'del', veth]);
+    await ip(['netns', 'add', netns]);
+    try {
+      await ip(['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
+      await ip(['link', 'set', veth, 'master', this.net.bridge]);
+      await runCommand(['ip', 'link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on']);
+      await ip(['link', 'set', veth, 'up']);
+      await ip(['-n', netns, '-batch', '-'], podNetnsBatch(this.net, podIP));
+    } catch (err) {
+      await deleteNetns(netns);
+      await runCommand(['ip', 'link', 'del', veth]);
+      throw err;
+    }
+    mkdirSync(spec.dir, { recursive: true });
+    return { uid: spec.uid, ip: podIP, netns, hostVeth: veth };
+  }
+
+  async removeSandbox(sb: Sandbox): Promise<void> {
+    await deleteNetns(sb.netns);
+    await runCommand(['ip', 'link', 'del', sb.hostVeth]);
+  }
+
+  async startContainer(sb: Sandbox, spec: ContainerSpec): Promise<ContainerProcess> {
+    mkdirSync(spec.dir, { recursive: true });
+    const script = renderSetupScript({ dir: spec.dir, mounts: spec.mounts, hostname: spec.hostname, workingDir: spec.workingDir, overlay: this.overlay });
+    const argv = [
+      'nsenter', `--net=/run/netns/${sb.netns}`, '--',
+      'unshare', '--mount', '--uts', '--ipc', '--propagation', 'private', '--',
+      '/bin/sh', '-c', script, 'sb-setup', ...spec.argv,
+    ];
+    return spawnContainer(argv, spec.env, '/', this.pids, spec.dir);
+  }
+
+  exec(_sb: Sandbox, target: ContainerProcess, opts: ExecOptions): ExecProcess {
+    const argv = ['nsenter', '-t', String(target.pid), '-m', '-u', '-i', '-n', '-r', '-w', '--', ...opts.argv];
+    return spawnExec(argv, opts.env, '/', opts.tty);
+  }
+}
