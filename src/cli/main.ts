@@ -10,6 +10,8 @@ import { parseUpFlags, UsageError, type UpFlags } from './flags.ts';
 import { startNodeAgent, type PodIOHandlers } from '../node-agent/index.ts';
 import type { PodIO } from '../apiserver/server.ts';
 import { badRequest } from '../machinery/status.ts';
+import { startControllers } from '../controllers/index.ts';
+import { Client, loadClientConfig } from '../client/index.ts';
 
 const usage = `usage: switchboard <command> [flags]
 
@@ -142,6 +144,9 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
       network = agent.network === 'host' ? 'host' : 'netns';
       components.push({ name: 'node agent', stop: () => agent.stop() });
     }
+    const cmClient = new Client(loadClientConfig({ kubeconfig: cp.kubeconfig }));
+    const controllers = await startControllers({ client: cmClient, log: (level, msg) => cp.log(level, `controllers: ${msg}`) });
+    components.push({ name: 'controllers', stop: async () => { await controllers.stop(); cmClient.close(); } });
   } catch (err) {
     await stopAll();
     throw err;
