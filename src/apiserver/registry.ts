@@ -366,7 +366,8 @@ export class Registry {
       delete next.metadata.resourceVersion;
       return next;
     }
-    if (this.info.hasStatus) {
+    // A binding sets spec.nodeName and the PodScheduled condition together, as upstream's binding REST.
+    if (this.info.hasStatus && subresource !== 'binding') {
       if (old['status'] === undefined) delete obj['status'];
       else obj['status'] = clone(old['status']);
     }

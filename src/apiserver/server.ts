@@ -9,7 +9,7 @@ import {
   unauthorized, conflict, type Status,
 } from '../machinery/status.ts';
 import type { Store, Watch } from './storage/types.ts';
-import { Registry, resourcePrefix, type ApiWatchEvent, type Filter } from './registry.ts';
+import { Registry, resourcePrefix, nowRFC3339, type ApiWatchEvent, type Filter } from './registry.ts';
 import type { Strategy } from './strategy.ts';
 import { parseApiPath, parseListQuery, parseResourceVersion, negotiate, type ListQuery } from './request.ts';
 import { readBody, decodeObjectBody, mediaType, parseJson } from './body.ts';
@@ -623,8 +623,12 @@ export class ApiServer {
         throw conflict(reg.gr, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
       }
       pod['spec'] = { ...spec, nodeName: node };
+      const status = (pod['status'] ?? {}) as { conditions?: Array<{ type?: string }> };
+      const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
+      conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: nowRFC3339() } as { type: string });
+      pod['status'] = { ...status, conditions };
       return pod;
-    });
+    }, { subresource: 'binding' });
     sendJson(res, 201, successStatus({}));
   }
 

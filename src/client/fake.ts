@@ -814,7 +814,11 @@ class FakeResource<T extends KubeObject> implements ResourceClient<T> {
       const spec = (pod['spec'] ?? {}) as { nodeName?: string };
       if (spec.nodeName !== undefined && spec.nodeName !== '') throw conflict(this.table.gr, name, `pod ${name} is already assigned to node "${spec.nodeName}"`);
       pod['spec'] = { ...spec, nodeName: node };
-      this.#update(ns, name, pod, '', false);
+      const bound = this.#update(ns, name, pod, '', false);
+      // The server sets PodScheduled=True with the binding.
+      const status = (bound['status'] ?? {}) as { conditions?: Array<{ type?: string }> };
+      const conditions = [...(status.conditions ?? []).filter((c) => c.type !== 'PodScheduled'), { type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date(this.#f.now()).toISOString().replace(/\.\d+Z$/, 'Z') }];
+      this.#update(ns, name, { ...bound, status: { ...status, conditions } }, 'status', false);
       return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', code: 201 } satisfies Status;
     }
     if (sub === 'scale') {

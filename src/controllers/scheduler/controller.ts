@@ -129,8 +129,8 @@ export class Scheduler {
         throw err;
       }
       this.unschedulable.delete(key);
+      // The binding itself sets PodScheduled=True (server side, as upstream).
       this.#events.event(pod, 'Normal', 'Scheduled', `Successfully assigned ${namespace}/${name} to ${result.node}`);
-      await this.#setScheduledCondition(namespace, name, 'True', undefined, undefined);
       return undefined;
     }
     this.unschedulable.add(key);
