@@ -11,6 +11,7 @@ import { startNodeAgent, type PodIOHandlers } from '../node-agent/index.ts';
 import type { PodIO } from '../apiserver/server.ts';
 import { badRequest } from '../machinery/status.ts';
 import { startControllers } from '../controllers/index.ts';
+import { startIngress } from '../ingress-gateway/index.ts';
 import { Client, loadClientConfig } from '../client/index.ts';
 
 const usage = `usage: switchboard <command> [flags]
@@ -110,6 +111,8 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
   const cp = await startControlPlane(flags, opts.agent ? late.podIO : undefined);
   const components: Component[] = [];
   let network = flags.network === '' ? (process.getuid?.() === 0 ? 'netns' : 'host') : flags.network;
+  let ingressAddrs: { http: string; https: string } | null = null;
+  const metrics: Record<string, string> = {};
   let stopping = false;
   const stopAll = async () => {
     // Reverse start order: data planes and the agent go before the API server they talk to.
@@ -133,8 +136,10 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-  try {
-    if (opts.agent) {
+  // Components start side by side (each waits for its own informers); any failure stops them all.
+  const starters: Array<() => Promise<void>> = [];
+  if (opts.agent) {
+    starters.push(async () => {
       const agent = await startNodeAgent({
         kubeconfig: cp.kubeconfig, stateDir: join(cp.dataDir, 'agent'),
         ...(flags.network !== '' ? { network: flags.network } : {}),
@@ -143,20 +148,40 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
       late.bind(agent.podIO);
       network = agent.network === 'host' ? 'host' : 'netns';
       components.push({ name: 'node agent', stop: () => agent.stop() });
-    }
+    });
+  }
+  starters.push(async () => {
     const cmClient = new Client(loadClientConfig({ kubeconfig: cp.kubeconfig }));
     const controllers = await startControllers({ client: cmClient, log: (level, msg) => cp.log(level, `controllers: ${msg}`) });
     components.push({ name: 'controllers', stop: async () => { await controllers.stop(); cmClient.close(); } });
-  } catch (err) {
+  });
+  starters.push(async () => {
+    const ingress = await startIngress({
+      kubeconfig: cp.kubeconfig, host: '127.0.0.1', httpPort: 0, httpsPort: 0,
+      accessLog: join(cp.dataDir, 'ingress-access.log'),
+      log: (level, msg) => cp.log(level, `ingress: ${msg}`),
+    });
+    components.push({ name: 'ingress', stop: () => ingress.stop() });
+    ingressAddrs = { http: ingress.http, https: ingress.https };
+    if (ingress.metrics !== undefined) metrics['ingress'] = ingress.metrics;
+  });
+  const names = [...(opts.agent ? ['node agent'] : []), 'controllers', 'ingress'];
+  const results = await Promise.allSettled(starters.map(async (f, i) => {
+    const t = performance.now();
+    await f();
+    cp.log('info', `${names[i] ?? ''} started in ${Math.round(performance.now() - t)}ms`);
+  }));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed !== undefined) {
     await stopAll();
-    throw err;
+    throw failed.reason;
   }
   const state = {
     api: cp.apiURL,
     kubeconfig: cp.kubeconfig,
     dns: null,
-    ingress: null,
-    metrics: {},
+    ingress: ingressAddrs,
+    metrics,
     network,
     proxyMode: flags.proxyMode === '' ? 'iptables' : flags.proxyMode,
     pid: process.pid,
