@@ -9,6 +9,8 @@ export interface UpFlags {
   apiPort: number;
   apiHost: string;
   logLevel: 'debug' | 'info' | 'warn' | 'error';
+  /** Where the Corefile says /etc/resolv.conf: the cluster DNS's upstream servers (default the host's). */
+  resolvConf: string;
 }
 
 export class UsageError extends Error {
@@ -42,7 +44,7 @@ export function parseFlags(args: readonly string[], known: readonly string[]): M
   return out;
 }
 
-export const upFlagNames = ['data-dir', 'store', 'etcd-endpoints', 'proxy-mode', 'network', 'api-port', 'api-host', 'log-level'] as const;
+export const upFlagNames = ['data-dir', 'store', 'etcd-endpoints', 'proxy-mode', 'network', 'api-port', 'api-host', 'log-level', 'resolv-conf'] as const;
 
 export function parseUpFlags(args: readonly string[]): UpFlags {
   const f = parseFlags(args, upFlagNames);
@@ -58,5 +60,6 @@ export function parseUpFlags(args: readonly string[]): UpFlags {
     apiPort: port,
     apiHost: f.get('api-host') ?? '127.0.0.1',
     logLevel: oneOf('--log-level', f.get('log-level') ?? 'warn', ['debug', 'info', 'warn', 'error'] as const),
+    resolvConf: f.get('resolv-conf') ?? '/etc/resolv.conf',
   };
 }

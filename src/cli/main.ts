@@ -10,18 +10,26 @@ import { parseUpFlags, UsageError, type UpFlags } from './flags.ts';
 import { startNodeAgent, type PodIOHandlers } from '../node-agent/index.ts';
 import type { PodIO } from '../apiserver/server.ts';
 import { badRequest } from '../machinery/status.ts';
+import type { Node } from '../api/types.ts';
 import { startControllers } from '../controllers/index.ts';
 import { startIngress } from '../ingress-gateway/index.ts';
+import { startClusterDns } from '../cluster-dns/index.ts';
+import { runDnsCommand, dnsUsage } from '../cluster-dns/cli.ts';
+import { runAgentCommand, runIngressCommand, agentUsage, ingressUsage } from './components.ts';
+import { remotePodIO, routePodIO } from '../node-agent/index.ts';
 import { Client, loadClientConfig } from '../client/index.ts';
 
 const usage = `usage: switchboard <command> [flags]
 
 commands:
-  up       start the API server (and, as they land, controllers, node agent, proxy, DNS, ingress)
-           flags: --data-dir DIR (./.switchboard) --store sqlite|etcd|memory --etcd-endpoints URL,...
-                  --proxy-mode userspace|iptables|nftables --network netns|host --api-port N (6443)
-                  --api-host ADDR (127.0.0.1) --log-level debug|info|warn|error
-  server   the API server alone (same flags as up)
+  up       everything on this machine: API server, controllers, node agent, cluster DNS, ingress
+           flags: --data-dir DIR (./.switchboard) --store sqlite|memory --api-port N (6443; 0: any)
+                  --api-host ADDR (127.0.0.1) --network netns|host --proxy-mode userspace|iptables|nftables
+                  --resolv-conf FILE (the cluster DNS's upstreams; /etc/resolv.conf) --log-level L
+  server   the control plane alone: API server and controllers (same flags as up)
+  agent    a node agent against any API server (--kubeconfig FILE; see switchboard agent --help)
+  dns      the cluster DNS against any API server (--kubeconfig FILE; see switchboard dns --help)
+  ingress  the ingress controller against any API server (--kubeconfig FILE; see switchboard ingress --help)
 `;
 
 type Level = UpFlags['logLevel'];
@@ -31,6 +39,14 @@ function logger(min: Level) {
   return (level: Level, msg: string) => {
     if (levels[level] >= levels[min]) process.stderr.write(`${new Date().toISOString()} ${level.toUpperCase()} ${msg}\n`);
   };
+}
+
+/** The first address of a Pod subnet: the node bridge's own address. */
+function gatewayOf(podCIDR: string): string {
+  const [ip = ''] = podCIDR.split('/');
+  const parts = ip.split('.').map(Number);
+  parts[3] = (parts[3] ?? 0) + 1;
+  return parts.join('.');
 }
 
 function writeAtomic(path: string, data: string, mode = 0o600): void {
@@ -75,7 +91,8 @@ async function startControlPlane(flags: UpFlags, podIO?: PodIO) {
   writeAtomic(kubeconfig, renderKubeconfig(apiURL, creds));
   const ms = Math.round(performance.now() - started);
   return {
-    api, store, apiURL, kubeconfig, ms, dataDir, log, startedAt: started,
+    api, store, apiURL, kubeconfig, ms, dataDir, log, startedAt: started, token: creds.token,
+    getNode: async (name: string) => (await api.registry('', 'nodes')!.get('', name)) as Node,
     async stop() {
       await api.stop();
       await store.close();
@@ -108,10 +125,13 @@ function lateBoundPodIO(): { podIO: PodIO; bind(h: PodIOHandlers): void } {
 async function runUp(args: readonly string[], opts: { agent: boolean }): Promise<void> {
   const flags = parseUpFlags(args);
   const late = lateBoundPodIO();
-  const cp = await startControlPlane(flags, opts.agent ? late.podIO : undefined);
+  const cp = await startControlPlane(flags, late.podIO);
+  const remote = remotePodIO({ getNode: (n) => cp.getNode(n), token: cp.token });
+  if (!opts.agent) late.bind(remote);
   const components: Component[] = [];
   let network = flags.network === '' ? (process.getuid?.() === 0 ? 'netns' : 'host') : flags.network;
   let ingressAddrs: { http: string; https: string } | null = null;
+  let dnsAddr: string | null = null;
   const metrics: Record<string, string> = {};
   let stopping = false;
   const stopAll = async () => {
@@ -145,9 +165,20 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
         ...(flags.network !== '' ? { network: flags.network } : {}),
         log: (level, msg) => cp.log(level, `agent: ${msg}`),
       });
-      late.bind(agent.podIO);
+      late.bind(routePodIO({ nodeName: agent.nodeName, podIO: agent.podIO }, remote));
       network = agent.network === 'host' ? 'host' : 'netns';
       components.push({ name: 'node agent', stop: () => agent.stop() });
+      // The cluster DNS listens where Pods can reach it: the node bridge's gateway address in netns
+      // mode (also a host address), loopback in host mode; it publishes itself as kube-dns's endpoints.
+      const dnsHost = network === 'netns' ? gatewayOf(agent.podCIDR) : '127.0.0.1';
+      const dns = await startClusterDns({
+        kubeconfig: cp.kubeconfig, host: dnsHost, port: 0, httpAddress: '127.0.0.1:0', resolvConf: flags.resolvConf,
+        publish: { address: dnsHost, nodeName: agent.nodeName },
+        log: (level, msg) => cp.log(level, `dns: ${msg}`),
+      });
+      components.push({ name: 'cluster DNS', stop: () => dns.stop() });
+      dnsAddr = dns.udpAddress;
+      if (dns.metricsAddress !== undefined) metrics['dns'] = dns.metricsAddress;
     });
   }
   starters.push(async () => {
@@ -165,7 +196,7 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
     ingressAddrs = { http: ingress.http, https: ingress.https };
     if (ingress.metrics !== undefined) metrics['ingress'] = ingress.metrics;
   });
-  const names = [...(opts.agent ? ['node agent'] : []), 'controllers', 'ingress'];
+  const names = [...(opts.agent ? ['node agent and DNS'] : []), 'controllers', 'ingress'];
   const results = await Promise.allSettled(starters.map(async (f, i) => {
     const t = performance.now();
     await f();
@@ -179,7 +210,7 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
   const state = {
     api: cp.apiURL,
     kubeconfig: cp.kubeconfig,
-    dns: null,
+    dns: dnsAddr,
     ingress: ingressAddrs,
     metrics,
     network,
@@ -200,6 +231,18 @@ export async function main(argv: readonly string[]): Promise<void> {
         return;
       case 'server':
         await runUp(rest, { agent: false });
+        return;
+      case 'agent':
+        if (rest.includes('--help')) return void process.stdout.write(agentUsage + '\n');
+        await runAgentCommand(rest);
+        return;
+      case 'ingress':
+        if (rest.includes('--help')) return void process.stdout.write(ingressUsage + '\n');
+        await runIngressCommand(rest);
+        return;
+      case 'dns':
+        if (rest.includes('--help')) return void process.stdout.write(dnsUsage + '\n');
+        await runDnsCommand(rest);
         return;
       case undefined:
       case 'help':

@@ -1,7 +1,7 @@
 // Test harness: starts the real `switchboard up` in a temp data dir and runs the real kubectl
 // against it. Every process and directory it makes is removed by stop(), also after failures.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, readFileSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, readFileSync, existsSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,18 @@ export function kubectlMissing(): string | false {
 export interface StartOptions {
   dataDir?: string;
   args?: string[];
+  /** `up` (everything, the default) or `server` (API server and controllers only). */
+  command?: 'up' | 'server';
+}
+
+/**
+ * Tests must not send DNS off the machine: the cluster DNS forwards to this resolv.conf (a loopback
+ * server nobody runs, so outside names fail at once) instead of the host's.
+ */
+function loopbackResolvConf(dir: string): string {
+  const p = join(dir, 'resolv.conf.test');
+  writeFileSync(p, 'nameserver 127.0.0.1\n');
+  return p;
 }
 
 /** A running Switchboard with helpers around it. */
@@ -51,7 +63,7 @@ export class Switchboard {
   static async start(opts: StartOptions = {}): Promise<Switchboard> {
     const owns = opts.dataDir === undefined;
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sb-data-'));
-    const args = [switchboardBin, 'up', '--data-dir', dataDir, '--api-port', '0', ...(opts.args ?? [])];
+    const args = [switchboardBin, opts.command ?? 'up', '--data-dir', dataDir, '--api-port', '0', '--resolv-conf', loopbackResolvConf(dataDir), ...(opts.args ?? [])];
     const t0 = performance.now();
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot });
     let out = '';
