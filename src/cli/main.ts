@@ -156,6 +156,13 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+  // A bug must not leave namespaces, interfaces, rules or Pod processes behind: clean up, then exit non-zero.
+  process.on('uncaughtException', (err) => {
+    cp.log('error', `uncaught: ${err.stack ?? err.message}`);
+    if (stopping) return;
+    stopping = true;
+    void stopAll().finally(() => process.exit(1));
+  });
   // Components start side by side (each waits for its own informers); any failure stops them all.
   const starters: Array<() => Promise<void>> = [];
   if (opts.agent) {

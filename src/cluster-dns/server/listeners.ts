@@ -62,9 +62,16 @@ export async function listenDns(host: string, port: number, handler: () => Query
       if (port === 0 && attempt < 5 && (err as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
       throw err;
     }
+    let closing = false;
     udp.on('message', (buf, rinfo) => {
       handler().handle(buf, 'udp', remoteOf(rinfo.address, rinfo.port)).then((out) => {
-        if (out !== undefined) udp.send(out, rinfo.port, rinfo.address);
+        if (out === undefined || closing) return;
+        // An answer that completes after close() has nowhere to go; send() would throw synchronously.
+        try {
+          udp.send(out, rinfo.port, rinfo.address);
+        } catch (err) {
+          onError(`udp send: ${String(err)}`);
+        }
       }, (err: unknown) => onError(`udp: ${String(err)}`));
     });
     udp.on('error', (err) => onError(`udp ${host}:${udpPort}: ${err.message}`));
@@ -74,6 +81,7 @@ export async function listenDns(host: string, port: number, handler: () => Query
       udpPort,
       tcpPort: udpPort,
       close: async () => {
+        closing = true;
         const closed = Promise.all([
           new Promise<void>((r) => udp.close(() => r())),
           new Promise<void>((r) => tcp.close(() => r())),

@@ -2,11 +2,11 @@
 // of the node's subnet; each container runs in that namespace with its own mount, UTS and IPC
 // namespaces and a copy-on-write view of the host's root (see plan.ts renderSetupScript). Everything
 // carries this agent's instance id, and setupNode first removes whatever a crashed run left.
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { shortHash } from '../ipam.ts';
 import { mustRun, runCommand, CommandError } from './command.ts';
 import {
-  bridgeCommands, nftRuleset, podNetNames, podNetnsBatch, renderSetupScript, serviceRouteArgs, type NodeNet,
+  bridgeCommands, nftRuleset, nodeNet, podNetNames, podNetnsBatch, renderSetupScript, serviceRouteArgs, type NodeNet,
 } from './plan.ts';
 import { PidRegistry, signalGroup, spawnContainer, spawnExec } from './process.ts';
 import type { ContainerProcess, ContainerSpec, ExecOptions, ExecProcess, Runtime, Sandbox, SandboxSpec } from './types.ts';
@@ -48,6 +48,61 @@ async function deleteNetns(name: string): Promise<void> {
   await runCommand(['ip', 'netns', 'del', name]);
 }
 
+/** Device names (without the `@peer` suffix). */
+async function listLinks(): Promise<string[]> {
+  const links = await runCommand(['ip', '-o', 'link', 'show']);
+  const out: string[] = [];
+  for (const line of links.stdout.split('\n')) {
+    const dev = /^\d+:\s+([^:@\s]+)/.exec(line)?.[1];
+    if (dev !== undefined) out.push(dev);
+  }
+  return out;
+}
+
+/** Deletes one instance's namespaces (and their processes), veths, bridge, service route and table. */
+async function removeInstance(net: NodeNet): Promise<number> {
+  let netns = 0;
+  for (const name of await listNetns()) {
+    if (!name.startsWith(net.netnsPrefix)) continue;
+    await deleteNetns(name);
+    netns++;
+  }
+  for (const dev of await listLinks()) {
+    if (dev === net.bridge || dev.startsWith(net.vethPrefix)) await runCommand(['ip', 'link', 'del', dev]);
+  }
+  await runCommand(['ip', 'route', 'del', ...serviceRouteArgs(net)]);
+  await runCommand(['nft', 'delete', 'table', 'inet', net.nftTable]);
+  return netns;
+}
+
+/** Claim files: `<dir>/<instance id>` holds the pid of the agent process that owns the id. */
+const claimsDir = '/run/switchboard/agents';
+
+function claimInstance(id: string): void {
+  mkdirSync(claimsDir, { recursive: true });
+  writeFileSync(`${claimsDir}/${id}`, String(process.pid));
+}
+
+function releaseInstance(id: string): void {
+  rmSync(`${claimsDir}/${id}`, { force: true });
+}
+
+function instanceAlive(id: string): boolean {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(`${claimsDir}/${id}`, 'utf8').trim());
+  } catch {
+    return false;
+  }
+  if (!Number.isInteger(pid) || pid <= 1) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export class NetnsRuntime implements Runtime {
   readonly mode = 'netns' as const;
   readonly limitations = '';
@@ -69,25 +124,15 @@ export class NetnsRuntime implements Runtime {
   /** Removes everything of this instance id: leftover processes, namespaces, veths, bridge, route, table. */
   async cleanup(): Promise<{ netns: number; processes: number }> {
     const processes = this.pids.killLeftovers();
-    let netns = 0;
-    for (const name of await listNetns()) {
-      if (!name.startsWith(this.net.netnsPrefix)) continue;
-      await deleteNetns(name);
-      netns++;
-    }
-    const links = await runCommand(['ip', '-o', 'link', 'show']);
-    for (const line of links.stdout.split('\n')) {
-      const m = /^\d+:\s+([^:@\s]+)/.exec(line);
-      const dev = m?.[1];
-      if (dev !== undefined && (dev === this.net.bridge || dev.startsWith(this.net.vethPrefix))) await runCommand(['ip', 'link', 'del', dev]);
-    }
-    await runCommand(['ip', 'route', 'del', ...serviceRouteArgs(this.net)]);
-    await runCommand(['nft', 'delete', 'table', 'inet', this.net.nftTable]);
+    const netns = await removeInstance(this.net);
     if (netns > 0 || processes > 0) this.log('info', `removed ${netns} network namespaces and ${processes} processes left by an earlier run`);
     return { netns, processes };
   }
 
   async setupNode(): Promise<void> {
+    // Claim the id before creating anything, so a concurrent agent's sweep never takes our objects.
+    claimInstance(this.net.id);
+    await this.sweepOrphans();
     await this.cleanup();
     for (const c of bridgeCommands(this.net)) await ip(c);
     writeFileSync(`/proc/sys/net/ipv4/conf/${this.net.bridge}/forwarding`, '1');
@@ -99,6 +144,32 @@ export class NetnsRuntime implements Runtime {
 
   async teardownNode(): Promise<void> {
     await this.cleanup();
+    releaseInstance(this.net.id);
+  }
+
+  /**
+   * Removes what other agent instances left when their process died without cleaning up (a crash
+   * with a data dir that is never used again, e.g. a test's temp dir). An instance is alive while
+   * the process recorded in its claim file runs.
+   */
+  private async sweepOrphans(): Promise<void> {
+    const ids = new Set<string>();
+    for (const name of await listNetns()) {
+      const m = /^sb-([0-9a-f]{4})-/.exec(name);
+      if (m?.[1] !== undefined) ids.add(m[1]);
+    }
+    for (const dev of await listLinks()) {
+      const m = /^sb([0-9a-f]{4})-br$/.exec(dev);
+      if (m?.[1] !== undefined) ids.add(m[1]);
+    }
+    const tables = await runCommand(['nft', 'list', 'tables']);
+    for (const m of tables.stdout.matchAll(/table inet switchboard_agent_([0-9a-f]{4})\b/g)) if (m[1] !== undefined) ids.add(m[1]);
+    for (const id of ids) {
+      if (id === this.net.id || instanceAlive(id)) continue;
+      const n = await removeInstance(nodeNet(id, this.net.podCIDR, this.net.gateway, this.net.serviceCIDR));
+      releaseInstance(id);
+      this.log('info', `removed the leftovers of dead agent instance ${id} (${n} network namespaces)`);
+    }
   }
 
   async createSandbox(spec: SandboxSpec, podIP: string): Promise<Sandbox> {
