@@ -7,6 +7,7 @@ import { parseFlags, UsageError } from './flags.ts';
 import { startNodeAgent } from '../node-agent/index.ts';
 import { startIngress } from '../ingress-gateway/index.ts';
 import { loadClientConfig } from '../client/index.ts';
+import { startServiceProxy } from '../service-proxy/index.ts';
 
 export const agentUsage = `usage: switchboard agent --kubeconfig FILE [--data-dir DIR] [--network netns|host]
                         [--node-name NAME] [--port N (10250)] [--address ADDR (0.0.0.0)] [--log-level L]
@@ -17,6 +18,12 @@ export const ingressUsage = `usage: switchboard ingress --kubeconfig FILE [--hos
                           [--https-port N (443)] [--metrics-port N (10254)] [--access-log FILE]
                           [--dns-server HOST:PORT] [--log-level L]
   Runs the Ingress/Gateway controller and its HTTP(S) data plane.`;
+
+export const proxyUsage = `usage: switchboard proxy --kubeconfig FILE --node-name NAME [--proxy-mode userspace|iptables|nftables]
+                        [--metrics-address HOST:PORT (127.0.0.1:10249)] [--log-level L]
+       switchboard proxy list [--data-dir DIR]
+  Runs the service proxy (mode from the flag or the kube-proxy ConfigMap); routes the service CIDR
+  locally while it runs.`;
 
 type Level = 'debug' | 'info' | 'warn' | 'error';
 const order: Record<Level, number> = { debug: 0, info: 1, warn: 2, error: 3 };
@@ -97,4 +104,18 @@ export async function runIngressCommand(args: readonly string[]): Promise<void> 
   });
   process.stdout.write(`ready http=${ingress.http} https=${ingress.https} metrics=${ingress.metrics ?? 'none'}\n`);
   untilSignal(() => ingress.stop());
+}
+
+export async function runProxyCommand(args: readonly string[]): Promise<void> {
+  const f = parseFlags(args, ['kubeconfig', 'node-name', 'proxy-mode', 'metrics-address', 'log-level']);
+  const log = logger(f.get('log-level') ?? 'warn');
+  const mode = f.get('proxy-mode') ?? '';
+  if (!['', 'userspace', 'iptables', 'nftables'].includes(mode)) throw new UsageError(`invalid value "${mode}" for --proxy-mode: must be one of userspace, iptables, nftables`);
+  const proxy = await startServiceProxy({
+    kubeconfig: resolve(required(f, 'kubeconfig')), nodeName: required(f, 'node-name'), mode,
+    manageServiceRoute: true, metricsAddress: f.get('metrics-address') ?? '127.0.0.1:10249', log,
+  });
+  await proxy.whenIdle();
+  process.stdout.write(`ready proxy mode=${proxy.mode} metrics=${proxy.metricsAddress}\n`);
+  untilSignal(() => proxy.stop());
 }

@@ -6,7 +6,7 @@ import { ensureCredentials, renderKubeconfig } from '../apiserver/certs.ts';
 import { ensureBootstrap, registryTarget } from '../apiserver/bootstrap.ts';
 import { createServiceStrategy } from '../apiserver/service/index.ts';
 import { openStore } from '../apiserver/storage/index.ts';
-import { parseUpFlags, UsageError, type UpFlags } from './flags.ts';
+import { parseUpFlags, parseFlags, UsageError, type UpFlags } from './flags.ts';
 import { startNodeAgent, type PodIOHandlers } from '../node-agent/index.ts';
 import type { PodIO } from '../apiserver/server.ts';
 import { badRequest } from '../machinery/status.ts';
@@ -15,18 +15,21 @@ import { startControllers } from '../controllers/index.ts';
 import { startIngress } from '../ingress-gateway/index.ts';
 import { startClusterDns } from '../cluster-dns/index.ts';
 import { runDnsCommand, dnsUsage } from '../cluster-dns/cli.ts';
-import { runAgentCommand, runIngressCommand, agentUsage, ingressUsage } from './components.ts';
+import { runAgentCommand, runIngressCommand, runProxyCommand, agentUsage, ingressUsage, proxyUsage } from './components.ts';
+import { startServiceProxy, proxyListFromDataDir } from '../service-proxy/index.ts';
 import { remotePodIO, routePodIO } from '../node-agent/index.ts';
 import { Client, loadClientConfig } from '../client/index.ts';
 
 const usage = `usage: switchboard <command> [flags]
 
 commands:
-  up       everything on this machine: API server, controllers, node agent, cluster DNS, ingress
+  up       everything on this machine: API server, controllers, node agent, service proxy, cluster DNS, ingress
            flags: --data-dir DIR (./.switchboard) --store sqlite|memory --api-port N (6443; 0: any)
                   --api-host ADDR (127.0.0.1) --network netns|host --proxy-mode userspace|iptables|nftables
                   --resolv-conf FILE (the cluster DNS's upstreams; /etc/resolv.conf) --log-level L
   server   the control plane alone: API server and controllers (same flags as up)
+  proxy    the service proxy against any API server (--kubeconfig FILE); proxy list [--data-dir DIR]
+           prints the running proxy's virtual services like ipvsadm -Ln
   agent    a node agent against any API server (--kubeconfig FILE; see switchboard agent --help)
   dns      the cluster DNS against any API server (--kubeconfig FILE; see switchboard dns --help)
   ingress  the ingress controller against any API server (--kubeconfig FILE; see switchboard ingress --help)
@@ -132,6 +135,7 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
   let network = flags.network === '' ? (process.getuid?.() === 0 ? 'netns' : 'host') : flags.network;
   let ingressAddrs: { http: string; https: string } | null = null;
   let dnsAddr: string | null = null;
+  let proxyMode: string = flags.proxyMode === '' ? 'iptables' : flags.proxyMode;
   const metrics: Record<string, string> = {};
   let stopping = false;
   const stopAll = async () => {
@@ -184,6 +188,15 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
         log: (level, msg) => cp.log(level, `dns: ${msg}`),
       });
       components.push({ name: 'cluster DNS', stop: () => dns.stop() });
+      // The agent owns the local service-CIDR route; the proxy programs the data plane over it.
+      const proxy = await startServiceProxy({
+        kubeconfig: cp.kubeconfig, nodeName: agent.nodeName, mode: flags.proxyMode, manageServiceRoute: false,
+        metricsAddress: '127.0.0.1:0', log: (level, msg) => cp.log(level, `proxy: ${msg}`),
+      });
+      components.push({ name: 'service proxy', stop: () => proxy.stop() });
+      metrics['proxy'] = proxy.metricsAddress;
+      await proxy.whenIdle();
+      if (proxy.mode !== '') proxyMode = proxy.mode;
       dnsAddr = dns.udpAddress;
       if (dns.metricsAddress !== undefined) metrics['dns'] = dns.metricsAddress;
     });
@@ -203,7 +216,7 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
     ingressAddrs = { http: ingress.http, https: ingress.https };
     if (ingress.metrics !== undefined) metrics['ingress'] = ingress.metrics;
   });
-  const names = [...(opts.agent ? ['node agent and DNS'] : []), 'controllers', 'ingress'];
+  const names = [...(opts.agent ? ['node agent, DNS and proxy'] : []), 'controllers', 'ingress'];
   const results = await Promise.allSettled(starters.map(async (f, i) => {
     const t = performance.now();
     await f();
@@ -221,7 +234,7 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
     ingress: ingressAddrs,
     metrics,
     network,
-    proxyMode: flags.proxyMode === '' ? 'iptables' : flags.proxyMode,
+    proxyMode,
     pid: process.pid,
   };
   writeAtomic(join(cp.dataDir, 'state.json'), JSON.stringify(state, null, 2) + '\n', 0o644);
@@ -246,6 +259,15 @@ export async function main(argv: readonly string[]): Promise<void> {
       case 'ingress':
         if (rest.includes('--help')) return void process.stdout.write(ingressUsage + '\n');
         await runIngressCommand(rest);
+        return;
+      case 'proxy':
+        if (rest[0] === 'list') {
+          const f = parseFlags(rest.slice(1), ['data-dir']);
+          process.stdout.write(await proxyListFromDataDir(resolve(f.get('data-dir') ?? './.switchboard')));
+          return;
+        }
+        if (rest.includes('--help')) return void process.stdout.write(proxyUsage + '\n');
+        await runProxyCommand(rest);
         return;
       case 'dns':
         if (rest.includes('--help')) return void process.stdout.write(dnsUsage + '\n');

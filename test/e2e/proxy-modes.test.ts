@@ -34,7 +34,7 @@ before(async () => {
   if (skip !== undefined) return;
   spawnSync(netguard, ['on'], { stdio: 'ignore' });
   tb = await Testbed.create({ prefix: 'sbpm', nodeIP: '192.168.80.10', serviceCIDR: '10.96.0.0/12', pods: [...pods, { name: 'client', ip: '10.244.2.9' }] });
-  sp = await StandaloneProxy.start(tb.nodeNs, { nodeName: 'node1', nodeIPs: ['192.168.80.10'], serviceCIDRs: ['10.96.0.0/12'], nodePortAddresses: ['192.168.80.10'], minSyncPeriodMs: 0, metricsAddress: '' });
+  sp = await StandaloneProxy.start(tb.nodeNs, { nodeName: 'node1', nodeIPs: ['192.168.80.10'], serviceCIDRs: ['10.96.0.0/12'], nodePortAddresses: ['192.168.80.10'], minSyncPeriodMs: 0, metricsAddress: '', logLevel: process.env['PROXY_TEST_LOG'] ?? 'warn' });
   await sp.request('config', { cm: configMap('iptables') });
   await sp.request('service', { cur: web() });
   await sp.request('slice', { slice: makeSlice('test', 'svc-nginx', 1, (s) => { s.endpoints = pods.map((p) => readyEndpoint(p.ip, 'node1')); s.ports = [{ port: 80 }]; }) });
@@ -44,6 +44,7 @@ before(async () => {
 });
 
 after(async () => {
+  if (process.env['PROXY_TEST_LOG'] !== undefined) console.log(sp?.stderr);
   await sp?.stop();
   await tb?.destroy();
   spawnSync(netguard, ['off'], { stdio: 'ignore' });
