@@ -146,7 +146,12 @@ export async function serveExecRequest(agent: WorkerLookup, pod: KubeObject, que
   const name = pickContainer(p, q.container);
   q.container = name;
   const w = lookup(agent, pod);
-  const slot = w.slot(name);
+  // A container between two runs (a restart) comes back in a moment: wait for it briefly.
+  let slot = w.slot(name);
+  for (let i = 0; i < 30 && (slot === undefined || slot.proc === undefined); i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    slot = w.slot(name);
+  }
   if (slot === undefined || slot.proc === undefined) throw badRequest(`container not found ("${name}")`);
   if (!isWebSocketRequest(req)) {
     throw badRequest('Switchboard serves exec over WebSocket (v5.channel.k8s.io) only; kubectl 1.30+ uses it unless KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false');

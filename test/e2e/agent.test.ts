@@ -209,6 +209,7 @@ spec:
     livenessProbe:
       exec: {command: [sh, -c, 'test ! -e /tmp/die']}
       periodSeconds: 1
+      timeoutSeconds: 5
       failureThreshold: 1
 `);
   const ready = async (want: 'True' | 'False') => (await pod(ns, 'probed')).status?.conditions?.find((c) => c.type === 'Ready')?.status === want;
