@@ -3,31 +3,12 @@
 // users' edits (the coredns Corefile, the kube-proxy mode) survive restarts.
 import type { KubeObject } from '../api/types.ts';
 import { isStatusError } from '../machinery/status.ts';
+import { kubeadmCorefile } from '../cluster-dns/corefile/default.ts';
 import { defaultObject } from '../api/defaults.ts';
 import type { Registry } from './registry.ts';
 
-/** kubeadm's default Corefile (seed 000's, without its hosts block). */
-export const defaultCorefile = `.:53 {
-    errors
-    health {
-       lameduck 5s
-    }
-    ready
-    kubernetes cluster.local in-addr.arpa ip6.arpa {
-       pods insecure
-       fallthrough in-addr.arpa ip6.arpa
-       ttl 30
-    }
-    prometheus :9153
-    forward . /etc/resolv.conf {
-       max_concurrent 1000
-    }
-    cache 30
-    loop
-    reload
-    loadbalance
-}
-`;
+/** kubeadm's default Corefile (seed 000's, without its hosts block); one copy, kept by the DNS. */
+export const defaultCorefile = kubeadmCorefile;
 
 /** A KubeProxyConfiguration as kubeadm writes it into the kube-proxy ConfigMap; `mode` picks the data plane. */
 export function kubeProxyConfig(mode: string): string {
