@@ -205,6 +205,7 @@ spec:
     readinessProbe:
       exec: {command: [cat, /tmp/ready]}
       periodSeconds: 1
+      timeoutSeconds: 5
       failureThreshold: 2
     livenessProbe:
       exec: {command: [sh, -c, 'test ! -e /tmp/die']}
@@ -216,7 +217,7 @@ spec:
   await eventually(async () => (await pod(ns, 'probed')).status?.phase === 'Running', 20_000, 200);
   assert.ok(await ready('False'), 'not ready before the probe passes');
   await must(['exec', 'probed', '-n', ns, '--', 'touch', '/tmp/ready']);
-  await eventually(() => ready('True'), 5000, 100);
+  await eventually(() => ready('True'), 15_000, 100);
   await must(['exec', 'probed', '-n', ns, '--', 'rm', '/tmp/ready']);
   const t0 = Date.now();
   await eventually(() => ready('False'), 5000, 100);
