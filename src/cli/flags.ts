@@ -4,7 +4,7 @@ export interface UpFlags {
   dataDir: string;
   store: 'sqlite' | 'etcd' | 'memory';
   etcdEndpoints: string[];
-  proxyMode: 'userspace' | 'iptables' | 'nftables' | '';
+  proxyMode: 'userspace' | 'iptables' | 'nftables' | 'none' | '';
   network: 'netns' | 'host' | '';
   apiPort: number;
   apiHost: string;
@@ -55,7 +55,7 @@ export function parseUpFlags(args: readonly string[]): UpFlags {
     dataDir: f.get('data-dir') ?? './.switchboard',
     store: oneOf('--store', f.get('store') ?? 'sqlite', ['sqlite', 'etcd', 'memory'] as const),
     etcdEndpoints: eps,
-    proxyMode: oneOf('--proxy-mode', f.get('proxy-mode') ?? '', ['', 'userspace', 'iptables', 'nftables'] as const),
+    proxyMode: oneOf('--proxy-mode', f.get('proxy-mode') ?? '', ['', 'userspace', 'iptables', 'nftables', 'none'] as const),
     network: oneOf('--network', f.get('network') ?? '', ['', 'netns', 'host'] as const),
     apiPort: port,
     apiHost: f.get('api-host') ?? '127.0.0.1',

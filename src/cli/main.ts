@@ -25,7 +25,7 @@ const usage = `usage: switchboard <command> [flags]
 commands:
   up       everything on this machine: API server, controllers, node agent, service proxy, cluster DNS, ingress
            flags: --data-dir DIR (./.switchboard) --store sqlite|memory --api-port N (6443; 0: any)
-                  --api-host ADDR (127.0.0.1) --network netns|host --proxy-mode userspace|iptables|nftables
+                  --api-host ADDR (127.0.0.1) --network netns|host --proxy-mode userspace|iptables|nftables|none
                   --resolv-conf FILE (the cluster DNS's upstreams; /etc/resolv.conf) --log-level L
   server   the control plane alone: API server and controllers (same flags as up)
   proxy    the service proxy against any API server (--kubeconfig FILE); proxy list [--data-dir DIR]
@@ -188,6 +188,9 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
         log: (level, msg) => cp.log(level, `dns: ${msg}`),
       });
       components.push({ name: 'cluster DNS', stop: () => dns.stop() });
+      // `--proxy-mode none`: no service proxy (another one serves this node, or tests that must not
+      // share the host's data plane with a concurrent run).
+      if (flags.proxyMode === 'none') return;
       // The agent owns the local service-CIDR route; the proxy programs the data plane over it.
       const proxy = await startServiceProxy({
         kubeconfig: cp.kubeconfig, nodeName: agent.nodeName, mode: flags.proxyMode, manageServiceRoute: false,

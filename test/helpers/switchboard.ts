@@ -26,6 +26,12 @@ export interface StartOptions {
   args?: string[];
   /** `up` (everything, the default) or `server` (API server and controllers only). */
   command?: 'up' | 'server';
+  /**
+   * Run up's service proxy in this mode. Default `none`: test files run side by side, and two
+   * proxies on the host would rewrite each other's iptables chains; only tests of the host data
+   * plane ask for one.
+   */
+  proxyMode?: 'iptables' | 'nftables' | 'userspace' | 'none';
 }
 
 /**
@@ -63,7 +69,7 @@ export class Switchboard {
   static async start(opts: StartOptions = {}): Promise<Switchboard> {
     const owns = opts.dataDir === undefined;
     const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'sb-data-'));
-    const args = [switchboardBin, opts.command ?? 'up', '--data-dir', dataDir, '--api-port', '0', '--resolv-conf', loopbackResolvConf(dataDir), ...(opts.args ?? [])];
+    const args = [switchboardBin, opts.command ?? 'up', '--data-dir', dataDir, '--api-port', '0', '--resolv-conf', loopbackResolvConf(dataDir), ...((opts.command ?? 'up') === 'up' ? ['--proxy-mode', opts.proxyMode ?? 'none'] : []), ...(opts.args ?? [])];
     const t0 = performance.now();
     const proc = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'], cwd: repoRoot });
     let out = '';

@@ -1,0 +1,68 @@
+// The whole path on one `switchboard up`, as seed 002 walks it: a Deployment's Pods behind a
+// ClusterIP Service, reached by curl from the host through the proxy, and by name from inside a Pod
+// through the cluster DNS; SIGTERM then leaves no namespace, interface or table of ours behind.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { Switchboard, kubectlMissing, eventually } from '../helpers/switchboard.ts';
+
+function missing(): string | false {
+  if (process.getuid?.() !== 0) return 'needs root (Pods in network namespaces, kernel data plane)';
+  for (const tool of ['ip', 'nft', 'iptables', 'nginx', 'curl']) {
+    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
+  }
+  return kubectlMissing();
+}
+const skip = missing();
+if (skip !== false) console.log(`# skipping full-stack e2e: ${skip}`);
+
+let sb: Switchboard;
+before(async () => { if (skip === false) sb = await Switchboard.start({ proxyMode: 'iptables' }); });
+after(async () => { if (skip === false && sb !== undefined) await sb.stop(); });
+
+async function ok(args: string[]): Promise<string> {
+  const r = await sb.kubectl(args);
+  assert.equal(r.code, 0, `kubectl ${args.join(' ')}:\n${r.stderr}`);
+  return r.stdout;
+}
+
+function ids(): string[] {
+  const ns = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout;
+  return ns.split('\n').map((l) => /^sb-([0-9a-f]{4})-/.exec(l)?.[1]).filter((x): x is string => x !== undefined);
+}
+
+test('seed 002 on the full stack: ClusterIP from the host, names from a Pod, clean stop', { skip, timeout: 120_000 }, async () => {
+  await ok(['create', 'namespace', 'test']);
+  await ok(['create', 'deployment', 'nginx', '--image=nginx', '--replicas=3', '-n', 'test']);
+  await ok(['expose', 'deployment', 'nginx', '--name=svc-nginx', '--type=ClusterIP', '--port=80', '--target-port=80', '-n', 'test']);
+  await eventually(async () => (await ok(['get', 'endpoints', 'svc-nginx', '-n', 'test', '-o', 'jsonpath={.subsets[0].addresses[*].ip}'])).split(' ').filter((x) => x !== '').length === 3, 30_000, 200);
+  const pods = (await ok(['get', 'pods', '-n', 'test', '-o', 'name'])).trim().split('\n');
+  for (const p of pods) await ok(['exec', '-n', 'test', p, '--', 'sh', '-c', 'hostname -i > /usr/share/nginx/html/index.html']);
+  const podIPs = new Set((await ok(['get', 'pods', '-n', 'test', '-o', 'jsonpath={.items[*].status.podIP}'])).split(' '));
+  const cip = await ok(['get', 'svc', 'svc-nginx', '-n', 'test', '-o', 'jsonpath={.spec.clusterIP}']);
+  const answers = new Set<string>();
+  for (let i = 0; i < 30; i++) {
+    const r = spawnSync('curl', ['-s', '-m', '3', `http://${cip}/`], { encoding: 'utf8' });
+    assert.equal(r.status, 0, `curl ${cip}: ${r.stderr}`);
+    answers.add(r.stdout.trim());
+  }
+  assert.deepEqual([...answers].sort(), [...podIPs].sort(), 'every Pod answers through the ClusterIP');
+  const pod = pods[0] ?? '';
+  for (const name of ['svc-nginx', 'svc-nginx.test', 'svc-nginx.test.svc.cluster.local']) {
+    const out = await ok(['exec', '-n', 'test', pod, '--', 'getent', 'hosts', name]);
+    assert.match(out, new RegExp(`^${cip.replaceAll('.', '\\.')}\\s+svc-nginx\\.test\\.svc\\.cluster\\.local`), `getent hosts ${name}`);
+  }
+  const mine = new Set(ids());
+  assert.ok(mine.size > 0);
+  const code = await sb.stop({ keepDataDir: false });
+  assert.equal(code, 0);
+  const left = ids().filter((id) => mine.has(id));
+  assert.deepEqual(left, [], 'no Pod namespace left after SIGTERM');
+  const links = spawnSync('ip', ['-o', 'link', 'show'], { encoding: 'utf8' }).stdout;
+  for (const id of mine) assert.ok(!links.includes(`sb${id}-br`), `bridge sb${id}-br removed`);
+  const tables = spawnSync('nft', ['list', 'tables'], { encoding: 'utf8' }).stdout;
+  for (const id of mine) assert.ok(!tables.includes(`switchboard_agent_${id}`), 'agent table removed');
+  // This is the only test that runs a proxy on the host (the others use --proxy-mode none).
+  const ipt = spawnSync('iptables-save', [], { encoding: 'utf8' }).stdout;
+  assert.ok(!ipt.includes('KUBE-SERVICES'), 'no kube-proxy iptables chains left');
+});
