@@ -52,6 +52,7 @@ export interface AgentOptions {
 }
 
 const agnhostMain = fileURLToPath(new URL('./agnhost/main.ts', import.meta.url));
+const packageRoot = fileURLToPath(new URL('../..', import.meta.url)).replace(/\/$/, '');
 
 /** The host nginx's version (`nginx -v` prints `nginx version: nginx/1.22.1` on stderr). */
 function nginxVersion(): string {
@@ -188,7 +189,7 @@ export class NodeAgent {
       nodeName: this.nodeName,
       hostIP: this.hostIP,
       dns: this.dnsSettings(),
-      catalog: { node: process.execPath, agnhost: agnhostMain, nginxVersion: nginxVersion() },
+      catalog: { node: process.execPath, agnhost: agnhostMain, root: packageRoot, nginxVersion: nginxVersion() },
       podsDir: this.podsDir,
       events: this.events,
       clock: this.clock,

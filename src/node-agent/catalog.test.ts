@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { imageRepo, normalizeImage, resolveLaunch, type CatalogContext } from './catalog.ts';
+import { builtinHostDirs, imageRepo, normalizeImage, resolveLaunch, type CatalogContext } from './catalog.ts';
 
 const ctx: CatalogContext = { node: '/usr/bin/node', agnhost: '/a/agnhost.ts' };
 
@@ -41,5 +41,19 @@ test('launch: command/args against the catalog', () => {
       assert.equal(l.kind, 'run', r.name);
       if (l.kind === 'run') assert.deepEqual(l.argv, r.want, r.name);
     }
+  }
+});
+
+test('built-in commands get Node and Switchboard bound back when a private directory hides them', () => {
+  const cases: Array<{ name: string; node: string; root: string; argv: string[]; want: string[] }> = [
+    { name: 'install under /tmp (CI clone)', node: '/tmp/ci/node_modules/node/bin/node', root: '/tmp/ci', argv: ['/tmp/ci/node_modules/node/bin/node', 'x'], want: ['/tmp/ci'] },
+    { name: 'node elsewhere, sources under /tmp', node: '/usr/bin/node', root: '/tmp/sb', argv: ['/usr/bin/node'], want: ['/tmp/sb'] },
+    { name: 'node under /tmp, sources elsewhere', node: '/tmp/n/bin/node', root: '/work/main', argv: ['/tmp/n/bin/node'], want: ['/tmp/n/bin'] },
+    { name: 'nothing hidden', node: '/work/main/node_modules/node/bin/node', root: '/work/main', argv: ['/work/main/node_modules/node/bin/node'], want: [] },
+    { name: 'not a built-in command', node: '/tmp/ci/node', root: '/tmp/ci', argv: ['nginx'], want: [] },
+    { name: 'a private directory itself is never bound', node: '/tmp/node', root: '/tmp/ci', argv: ['/tmp/node'], want: ['/tmp/ci'] },
+  ];
+  for (const c of cases) {
+    assert.deepEqual(builtinHostDirs(c.argv, { node: c.node, agnhost: `${c.root}/src/node-agent/agnhost/main.ts`, root: c.root }), c.want, c.name);
   }
 });

@@ -20,6 +20,31 @@ export interface CatalogContext {
   agnhost: string;
   /** The host nginx version, for NGINX_VERSION. */
   nginxVersion?: string;
+  /** The Switchboard package root (agnhost's sources and their imports live under it). */
+  root?: string;
+}
+
+/** Directories a container gets fresh copies of (see renderSetupScript): host files under them are hidden. */
+const containerPrivateDirs = ['/tmp', '/dev', '/proc', '/sys'];
+
+/**
+ * Host directories a built-in command needs inside the container: Node and Switchboard's own files,
+ * when they live where the container has a private directory (an install under /tmp, as CI clones
+ * are). They are bound back read-only at the same path; anywhere else the overlay already shows them.
+ */
+export function builtinHostDirs(argv: readonly string[], ctx: CatalogContext): string[] {
+  if (argv[0] !== ctx.node) return [];
+  const dirs = [dirnameOf(ctx.node)];
+  if (ctx.root !== undefined) dirs.push(ctx.root);
+  else dirs.push(dirnameOf(ctx.agnhost));
+  const hidden = dirs.filter((d) => containerPrivateDirs.some((p) => d === p || d.startsWith(`${p}/`)) && !containerPrivateDirs.includes(d));
+  // A directory inside another one already bound needs no mount of its own.
+  return [...new Set(hidden)].filter((d, _, all) => !all.some((o) => o !== d && d.startsWith(`${o}/`))).sort();
+}
+
+function dirnameOf(path: string): string {
+  const i = path.lastIndexOf('/');
+  return i <= 0 ? '/' : path.slice(0, i);
 }
 
 /** The repository part of an image reference, without registry, tag or digest: `nginx`, `e2e-test-images/agnhost`. */

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ConfigMap, Container, ContainerState, Pod, PodStatus, Secret, Service } from '../api/types.ts';
 import type { Clock, Timer } from '../client/clock.ts';
-import { resolveLaunch, normalizeImage, type CatalogContext, type Launch } from './catalog.ts';
+import { resolveLaunch, normalizeImage, builtinHostDirs, type CatalogContext, type Launch } from './catalog.ts';
 import { containerEnv, EnvError, type EnvRefs } from './env.ts';
 import { renderHosts, renderResolvConf, podHostname, type DnsSettings } from './files.ts';
 import { renderNginxConf, renderNginxDefaultServer } from './nginx.ts';
@@ -378,6 +378,9 @@ export class PodWorker {
     const etc = (name: string, target: string): void => {
       if (!targets.has(target)) mounts.push({ source: join(this.dir, 'etc', name), target, readOnly: false, file: true });
     };
+    if (this.ctx.runtime.mode === 'netns') {
+      for (const d of builtinHostDirs(launch.argv, this.ctx.catalog)) mounts.push({ source: d, target: d, readOnly: true, file: false });
+    }
     etc('hosts', '/etc/hosts');
     etc('resolv.conf', '/etc/resolv.conf');
     etc('hostname', '/etc/hostname');
