@@ -12,7 +12,7 @@ import { evalSimpleJSONPath, jsonPathText } from './jsonpath.ts';
 
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
-export type SubresourceName = 'status' | 'scale' | 'log' | 'exec' | 'binding' | 'eviction';
+export type SubresourceName = 'status' | 'scale' | 'log' | 'exec' | 'portforward' | 'binding' | 'eviction';
 
 /** A subresource such as `pods/log` or `deployments/scale`. */
 export interface SubresourceInfo {
@@ -243,6 +243,7 @@ export const builtinResources: readonly ResourceInfo[] = [
       sub('eviction', 'Eviction', ['create'], { group: 'policy', version: 'v1' }),
       sub('exec', 'PodExecOptions', ['create', 'get']),
       sub('log', 'Pod', ['get']),
+      sub('portforward', 'PodPortForwardOptions', ['create', 'get']),
       statusSub('Pod', '', 'v1'),
     ],
     fieldSelectors: podFields,

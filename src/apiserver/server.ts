@@ -43,6 +43,7 @@ export const versionInfo = {
 export interface PodIO {
   logs(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
   exec(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  portForward?(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 export interface ApiServerOptions {
@@ -346,6 +347,7 @@ export class ApiServer {
       if (io === undefined || nodeName === '') throw badRequest(`pod ${p.name} does not have a host assigned`);
       if (p.subresource === 'log' && method === 'GET') return io.logs(pod, q, req, res);
       if (p.subresource === 'exec' && (method === 'GET' || method === 'POST')) return io.exec(pod, q, req, res);
+      if (p.subresource === 'portforward' && (method === 'GET' || method === 'POST') && io.portForward !== undefined) return io.portForward(pod, q, req, res);
       throw methodNotSupported(reg.gr, method.toLowerCase());
     }
 

@@ -9,6 +9,7 @@ import { formatLine, formatLines, parseLogQuery, readLogFile, type LogLine, type
 import { execProtocols, parseExecQuery, serveExec } from './exec.ts';
 import { acceptWebSocket, isWebSocketRequest, offeredProtocols, takeOverSocket } from './websocket.ts';
 import type { ContainerSlot, PodWorker } from './pod-worker.ts';
+import { servePortForward } from './portforward.ts';
 
 /** The Pod worker lookup the handlers need (the agent). */
 export interface WorkerLookup {
@@ -20,6 +21,7 @@ export interface WorkerLookup {
 export interface PodIOHandlers {
   logs(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
   exec(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  portForward(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** For a server with an 'upgrade' listener: the socket and head of the upgrade event. */
   upgrade(pod: KubeObject, subresource: string, query: URLSearchParams, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
 }
@@ -165,12 +167,20 @@ export async function serveExecRequest(agent: WorkerLookup, pod: KubeObject, que
   await serveExec(ws, proc, q);
 }
 
+/** Serves one port-forward request; `socket` is the upgraded connection. */
+export async function servePortForwardRequest(agent: WorkerLookup, pod: KubeObject, req: IncomingMessage, socket: () => Duplex, head?: Buffer): Promise<void> {
+  const w = lookup(agent, pod);
+  await servePortForward(req, socket(), head, w.pod, w.sandbox);
+}
+
 /** The PodIO handlers for an agent in this process. */
 export function localPodIO(agent: WorkerLookup): PodIOHandlers {
   return {
     logs: (pod, query, req, res) => serveLogs(agent, pod, query, req, res),
     exec: (pod, query, req, _res) => serveExecRequest(agent, pod, query, req, () => takeOverSocket(req)),
+    portForward: (pod, _query, req, _res) => servePortForwardRequest(agent, pod, req, () => takeOverSocket(req)),
     async upgrade(pod, subresource, query, req, socket, head) {
+      if (subresource === 'portforward') return servePortForwardRequest(agent, pod, req, () => socket, head);
       if (subresource !== 'exec') throw notFound({ group: '', resource: 'pods' }, `${pod.metadata.name ?? ''}/${subresource}`);
       await serveExecRequest(agent, pod, query, req, () => socket, head);
     },

@@ -6,6 +6,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
+import { createConnection } from 'node:net';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -76,6 +78,53 @@ function execTty(pod: string, ns: string, lines: string[]): Promise<string> {
   });
 }
 
+/** `kubectl port-forward` in the background; resolves with the local port once kubectl says it listens. */
+function portForward(args: string[], env: Record<string, string> = {}): Promise<{ port: number; stop: () => Promise<string>; output: () => string }> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('kubectl', ['port-forward', ...args], { env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cacheDir, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    const closed = new Promise<void>((r) => p.on('close', () => r()));
+    const t = setTimeout(() => { p.kill('SIGKILL'); reject(new Error(`kubectl port-forward did not start: ${out}`)); }, 15_000);
+    const onData = (d: Buffer): void => {
+      out += d.toString();
+      const m = /Forwarding from 127\.0\.0\.1:(\d+) ->/.exec(out);
+      if (m !== null) {
+        clearTimeout(t);
+        resolve({
+          port: Number(m[1]),
+          output: () => out,
+          stop: async () => { p.kill('SIGTERM'); await closed; return out; },
+        });
+      }
+    };
+    p.stdout.on('data', onData);
+    p.stderr.on('data', onData);
+    p.on('close', (code) => { clearTimeout(t); reject(new Error(`kubectl port-forward exited ${code ?? -1}: ${out}`)); });
+  });
+}
+
+/** curl without blocking this process (the API server and agent run in it). */
+function curlAsync(args: string[]): Promise<{ code: number; stdout: Buffer }> {
+  return new Promise((resolve) => {
+    const p = spawn('curl', ['-s', ...args], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const parts: Buffer[] = [];
+    p.stdout.on('data', (d: Buffer) => parts.push(d));
+    p.on('close', (code) => resolve({ code: code ?? -1, stdout: Buffer.concat(parts) }));
+  });
+}
+
+/** Reads what a TCP server on loopback sends, until it closes. */
+function readTcp(port: number): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const s = createConnection({ host: '127.0.0.1', port });
+    let got = '';
+    s.on('data', (d: Buffer) => { got += d.toString(); });
+    s.on('end', () => resolve(got));
+    s.on('error', reject);
+    setTimeout(() => { s.destroy(); resolve(got); }, 5000).unref();
+  });
+}
+
 interface PodJson { metadata: { name: string }; status?: { phase?: string; podIP?: string; conditions?: Array<{ type: string; status: string }>; containerStatuses?: Array<{ name: string; restartCount: number; ready: boolean; state?: { waiting?: { reason?: string } } }> } }
 
 async function pods(ns: string): Promise<PodJson[]> {
@@ -109,6 +158,7 @@ before(async () => {
     podIO: {
       logs: (p: KubeObject, q, req, res) => (io ?? unwired()).logs(p, q, req, res),
       exec: (p: KubeObject, q, req, res) => (io ?? unwired()).exec(p, q, req, res),
+      portForward: (p: KubeObject, q, req, res) => (io ?? unwired()).portForward(p, q, req, res),
     },
   });
   const t = api.target;
@@ -189,6 +239,80 @@ spec:
   assert.match(logs, /"GET \/ HTTP\/1\.1" 200 .*curl/);
   const ts = await must(['logs', first?.metadata.name ?? '', '-n', ns, '--tail=1', '--timestamps']);
   assert.match(ts, /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d+Z /);
+});
+
+test('kubectl port-forward: to a Pod, through a Service, to a localhost-only server, and a closed port', { skip, timeout: 90_000 }, async () => {
+  const [web] = (await pods(ns)).filter((p) => p.metadata.name.startsWith('nginx-'));
+  assert.ok(web !== undefined);
+  const name = web.metadata.name;
+  const ip = web.status?.podIP ?? '';
+  // 3 MB of random bytes: more than any socket buffer, so back-pressure and framing are exercised.
+  await must(['exec', name, '-n', ns, '--', 'sh', '-c', 'head -c 3000000 /dev/urandom > /usr/share/nginx/html/big']);
+  const want = (await must(['exec', name, '-n', ns, '--', 'md5sum', '/usr/share/nginx/html/big'])).split(' ')[0];
+  const pf = await portForward(['-n', ns, `pod/${name}`, ':80']);
+  try {
+    for (let i = 0; i < 5; i++) assert.equal((await curlAsync(['--max-time', '5', `http://127.0.0.1:${pf.port}/`])).stdout.toString().trim(), ip, `request ${i} through the tunnel: ${pf.output()}`);
+    const big = (await curlAsync(['--max-time', '20', `http://127.0.0.1:${pf.port}/big`])).stdout;
+    assert.equal(big.length, 3_000_000);
+    assert.equal(createHash('md5').update(big).digest('hex'), want);
+  } finally {
+    const out = await pf.stop();
+    assert.match(out, /Handling connection for \d+/);
+  }
+
+  // Older clients (and kubectl with the WebSocket tunnel turned off) upgrade to SPDY directly.
+  const spdy = await portForward(['-n', ns, `pod/${name}`, ':80'], { KUBECTL_PORT_FORWARD_WEBSOCKETS: 'false' });
+  try {
+    assert.equal((await curlAsync(['--max-time', '5', `http://127.0.0.1:${spdy.port}/`])).stdout.toString().trim(), ip);
+  } finally {
+    await spdy.stop();
+  }
+
+  // kubectl resolves svc/web to one of its Pods and the Service port to the targetPort.
+  await must(['apply', '-f', '-'], `apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: ${ns}}
+spec:
+  selector: {app: nginx}
+  ports: [{port: 8080, targetPort: 80}]
+`);
+  const svc = await portForward(['-n', ns, 'svc/web', ':8080']);
+  try {
+    assert.match((await curlAsync(['--max-time', '5', `http://127.0.0.1:${svc.port}/`])).stdout.toString().trim(), /^10\.244\.\d+\.\d+$/);
+  } finally {
+    assert.match(await svc.stop(), /-> 80/);
+  }
+
+  // A server that listens on 127.0.0.1 inside the Pod only is reached as the kubelet reaches it.
+  await must(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: local-only, namespace: ${ns}}
+spec:
+  nodeName: ${nodeName}
+  containers:
+  - name: perl
+    image: busybox
+    command: [perl, -MIO::Socket::INET, -e, 'my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1:9000", Listen => 5, ReuseAddr => 1) or die $!; while (my $c = $s->accept) { print $c "from localhost\\n"; close $c }']
+`);
+  await eventually(async () => (await pod(ns, 'local-only')).status?.phase === 'Running', 20_000, 200);
+  const local = await portForward(['-n', ns, 'pod/local-only', ':9000']);
+  try {
+    const got = await eventually(async () => {
+      const s = await readTcp(local.port);
+      return s === '' ? undefined : s;
+    }, 10_000, 300);
+    assert.equal(got, 'from localhost\n');
+  } finally {
+    await local.stop();
+  }
+
+  // Nothing listens on 81: the connection closes and kubectl reports the kubelet-style error.
+  const closed = await portForward(['-n', ns, `pod/${name}`, ':81']);
+  const r = await curlAsync(['--max-time', '5', `http://127.0.0.1:${closed.port}/`]);
+  assert.notEqual(r.code, 0);
+  const out = await eventually(async () => (/error forwarding port 81 to pod/.test(closed.output()) ? closed.output() : undefined), 5000, 100);
+  await closed.stop();
+  assert.match(out, /error forwarding port 81 to pod [^,]+, uid [0-9a-f-]+: .*connection refused/);
 });
 
 test('readiness and liveness probes', { skip, timeout: 60_000 }, async () => {
