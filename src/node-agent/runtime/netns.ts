@@ -174,18 +174,23 @@ export class NetnsRuntime implements Runtime {
 
   async createSandbox(spec: SandboxSpec, podIP: string): Promise<Sandbox> {
     const { netns, veth } = podNetNames(this.net, spec.uid, shortHash(spec.uid, 8));
-    // A half-made sandbox of an earlier attempt goes first.
-    if ((await listNetns()).includes(netns)) await deleteNetns(netns);
-    await runCommand(['ip', 'link', 'del', veth]);
-    await ip(['netns', 'add', netns]);
+    // A half-made sandbox of an earlier attempt goes first. Looked up in the file system: every
+    // command costs a fork of this (large) process, and Pods start in bursts.
+    if (existsSync(`/run/netns/${netns}`)) await deleteNetns(netns);
+    if (existsSync(`/sys/class/net/${veth}`)) await runCommand(['ip', 'link', 'del', veth]);
     try {
-      await ip(['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', netns]);
-      await ip(['link', 'set', veth, 'master', this.net.bridge]);
-      await runCommand(['ip', 'link', 'set', veth, 'type', 'bridge_slave', 'hairpin', 'on']);
-      await ip(['link', 'set', veth, 'up']);
+      // Two commands per sandbox: the host side in one batch, the Pod side in another.
+      await ip(['-batch', '-'], [
+        `netns add ${netns}`,
+        `link add ${veth} type veth peer name eth0 netns ${netns}`,
+        `link set ${veth} master ${this.net.bridge}`,
+        `link set ${veth} type bridge_slave hairpin on`,
+        `link set ${veth} up`,
+        '',
+      ].join('\n'));
       await ip(['-n', netns, '-batch', '-'], podNetnsBatch(this.net, podIP));
     } catch (err) {
-      await deleteNetns(netns);
+      if (existsSync(`/run/netns/${netns}`)) await deleteNetns(netns);
       await runCommand(['ip', 'link', 'del', veth]);
       throw err;
     }

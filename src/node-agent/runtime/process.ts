@@ -96,7 +96,7 @@ function fifo(path: string): { reader: Socket; writeFd: number } {
  * nsenter included); stdout and stderr are FIFOs under `dir`; fd 3 carries start errors from the
  * setup script (`error: ...`). `exited` resolves once the process is gone and its output drained.
  */
-export function spawnContainer(argv: readonly string[], env: ReadonlyArray<[string, string]>, cwd: string, pids: PidRegistry, dir: string): ContainerProcess {
+export async function spawnContainer(argv: readonly string[], env: ReadonlyArray<[string, string]>, cwd: string, pids: PidRegistry, dir: string): Promise<ContainerProcess> {
   const [cmd, ...args] = argv;
   if (cmd === undefined) throw new Error('empty argv');
   mkdirSync(dir, { recursive: true });
@@ -104,8 +104,9 @@ export function spawnContainer(argv: readonly string[], env: ReadonlyArray<[stri
   const errPath = join(dir, 'stderr.fifo');
   rmSync(outPath, { force: true });
   rmSync(errPath, { force: true });
-  const mk = spawnSync('mkfifo', ['-m', '0600', outPath, errPath]);
-  if (mk.status !== 0) throw new Error(`mkfifo: ${mk.stderr?.toString() ?? 'failed'}`);
+  // Not spawnSync: waiting for a child blocks every other Pod's work on this thread.
+  const mk = await runCommand(['mkfifo', '-m', '0600', outPath, errPath]);
+  if (mk.code !== 0) throw new Error(`mkfifo: ${mk.stderr || 'failed'}`);
   const out = fifo(outPath);
   const err = fifo(errPath);
   let child: ChildProcess;
