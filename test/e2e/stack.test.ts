@@ -1,10 +1,12 @@
 // The whole path on one `switchboard up`, as seed 002 walks it: a Deployment's Pods behind a
 // ClusterIP Service, reached by curl from the host through the proxy, and by name from inside a Pod
-// through the cluster DNS; SIGTERM then leaves no namespace, interface or table of ours behind.
+// through the cluster DNS; a readiness probe that fails takes its Pod out of the EndpointSlice and
+// the ClusterIP; SIGTERM then leaves no namespace, interface or table of ours behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { Switchboard, kubectlMissing, eventually } from '../helpers/switchboard.ts';
+import { apiCall } from '../helpers/api.ts';
 
 function missing(): string | false {
   if (process.getuid?.() !== 0) return 'needs root (Pods in network namespaces, kernel data plane)';
@@ -52,6 +54,44 @@ test('seed 002 on the full stack: ClusterIP from the host, names from a Pod, cle
     const out = await ok(['exec', '-n', 'test', pod, '--', 'getent', 'hosts', name]);
     assert.match(out, new RegExp(`^${cip.replaceAll('.', '\\.')}\\s+svc-nginx\\.test\\.svc\\.cluster\\.local`), `getent hosts ${name}`);
   }
+
+  // A readiness probe gates traffic: the Pod joins the EndpointSlice when the probe passes, leaves it
+  // within periodSeconds × failureThreshold + 1 s of failing, and the ClusterIP then refuses.
+  const applied = await sb.kubectl(['apply', '-f', '-'], { input: `apiVersion: v1
+kind: Pod
+metadata: {name: gated, namespace: test, labels: {app: gated}}
+spec:
+  containers:
+  - name: web
+    image: nginx
+    readinessProbe:
+      exec: {command: [cat, /usr/share/nginx/html/ready]}
+      periodSeconds: 1
+      failureThreshold: 2
+` });
+  assert.equal(applied.code, 0, applied.stderr);
+  await ok(['expose', 'pod', 'gated', '--name=svc-gated', '--port=80', '-n', 'test']);
+  const sliceReady = async (): Promise<string> => ok(['get', 'endpointslices', '-n', 'test', '-l', 'kubernetes.io/service-name=svc-gated', '-o', 'jsonpath={.items[*].endpoints[*].conditions.ready}']);
+  await eventually(async () => (await sliceReady()) === 'false', 30_000, 200);
+  await eventually(async () => (await sb.kubectl(['exec', '-n', 'test', 'gated', '--', 'touch', '/usr/share/nginx/html/ready'])).code === 0, 10_000, 300);
+  await eventually(async () => (await sliceReady()) === 'true', 10_000, 100);
+  const gip = await ok(['get', 'svc', 'svc-gated', '-n', 'test', '-o', 'jsonpath={.spec.clusterIP}']);
+  await eventually(async () => spawnSync('curl', ['-s', '-m', '3', `http://${gip}/ready`]).status === 0, 5000, 100);
+  // Timed from the file's removal (the exec's end) to the slice, polled over the API itself: kubectl
+  // start-up would be most of the figure.
+  const target = { api: sb.state.api, token: sb.token, ca: sb.caCert };
+  const apiSliceReady = async (): Promise<boolean | undefined> => {
+    const r = await apiCall(target, 'GET', '/apis/discovery.k8s.io/v1/namespaces/test/endpointslices?labelSelector=kubernetes.io%2Fservice-name%3Dsvc-gated');
+    return r.json<{ items: Array<{ endpoints?: Array<{ conditions?: { ready?: boolean } }> }> }>().items[0]?.endpoints?.[0]?.conditions?.ready;
+  };
+  await ok(['exec', '-n', 'test', 'gated', '--', 'rm', '/usr/share/nginx/html/ready']);
+  const t0 = performance.now();
+  await eventually(async () => (await apiSliceReady()) === false, 10_000, 20);
+  const out = performance.now() - t0;
+  console.log(`# readiness failure → EndpointSlice ready=false in ${out.toFixed(0)} ms (bound: period 1 s × failureThreshold 2 + 1 s)`);
+  assert.ok(out <= 1000 * 2 + 1000, `out of the EndpointSlice within period × failureThreshold + 1 s (took ${out.toFixed(0)} ms)`);
+  await eventually(async () => spawnSync('curl', ['-s', '-m', '3', `http://${gip}/`]).status === 7, 5000, 100);
+
   const mine = new Set(ids());
   assert.ok(mine.size > 0);
   const code = await sb.stop({ keepDataDir: false });
