@@ -99,6 +99,7 @@ export class ApiServer {
   /** openAPIV3Schema of each served custom resource version, by group/version/plural. */
   private readonly crdSchemas = new Map<string, unknown>();
   private server: Server | undefined;
+  private extraServers: Server[] = [];
   private readonly openWatches = new Set<WatchWriter>();
   private crdWatch: Watch | undefined;
   private compactTimer: NodeJS.Timeout | undefined;
@@ -154,6 +155,14 @@ export class ApiServer {
     }
     const interval = this.opts.compactionIntervalMs ?? 5 * 60 * 1000;
     if (interval > 0) this.startCompaction(interval);
+    const server = this.makeServer();
+    this.server = server;
+    const port = await listenOn(server, this.opts.host ?? '127.0.0.1', this.opts.port ?? 6443);
+    this.ready = true;
+    return port;
+  }
+
+  private makeServer(): Server {
     const server = createHttpsServer({ cert: this.opts.tls.cert, key: this.opts.tls.key, ALPNProtocols: ['http/1.1'] }, (req, res) => {
       this.handle(req, res).catch((err: unknown) => {
         this.log('error', `unhandled: ${String(err)}`);
@@ -164,16 +173,17 @@ export class ApiServer {
     server.keepAliveTimeout = 65_000;
     server.headersTimeout = 66_000;
     server.requestTimeout = 0;
-    this.server = server;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(this.opts.port ?? 6443, this.opts.host ?? '127.0.0.1', () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.ready = true;
-    return (server.address() as AddressInfo).port;
+    return server;
+  }
+
+  /**
+   * Serves the same API on one more address (as kube-apiserver's advertise address): the node
+   * bridge's gateway, where Pods reach it through the `kubernetes` Service. Resolves with the port.
+   */
+  async listenAlso(host: string, port: number): Promise<number> {
+    const server = this.makeServer();
+    this.extraServers.push(server);
+    return listenOn(server, host, port);
   }
 
   private startCompaction(interval: number): void {
@@ -199,13 +209,13 @@ export class ApiServer {
     if (this.compactTimer !== undefined) clearInterval(this.compactTimer);
     this.crdWatch?.cancel();
     for (const w of this.openWatches) w.end();
-    const server = this.server;
-    if (server !== undefined) {
+    for (const server of [...(this.server !== undefined ? [this.server] : []), ...this.extraServers]) {
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();
       });
     }
+    this.extraServers = [];
   }
 
   private applyCRD(crd: KubeObject): void {
@@ -855,3 +865,13 @@ function crdStatus(crd: KubeObject): Record<string, unknown> {
 }
 
 export { notFound };
+
+function listenOn(server: Server, host: string, port: number): Promise<number> {
+  return new Promise<number>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve((server.address() as AddressInfo).port);
+    });
+  });
+}

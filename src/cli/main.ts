@@ -4,6 +4,7 @@ import { resolve, join } from 'node:path';
 import { ApiServer } from '../apiserver/server.ts';
 import { ensureCredentials, renderKubeconfig } from '../apiserver/certs.ts';
 import { ensureBootstrap, registryTarget } from '../apiserver/bootstrap.ts';
+import { publishKubernetesEndpoints } from '../apiserver/kubernetes-endpoints.ts';
 import { createServiceStrategy } from '../apiserver/service/index.ts';
 import { openStore } from '../apiserver/storage/index.ts';
 import { parseUpFlags, parseFlags, UsageError, type UpFlags } from './flags.ts';
@@ -189,6 +190,18 @@ async function runUp(args: readonly string[], opts: { agent: boolean }): Promise
         log: (level, msg) => cp.log(level, `dns: ${msg}`),
       });
       components.push({ name: 'cluster DNS', stop: () => dns.stop() });
+      // The `kubernetes` Service (10.96.0.1:443) leads to the API server on the same gateway address,
+      // as kube-apiserver's advertise address does on a kubeadm node.
+      if (network === 'netns' && flags.apiHost !== '0.0.0.0') {
+        const apiPort = Number(new URL(cp.apiURL).port);
+        await cp.api.listenAlso(dnsHost, apiPort);
+        const c = new Client(loadClientConfig({ kubeconfig: cp.kubeconfig }));
+        try {
+          await publishKubernetesEndpoints(c, dnsHost, apiPort);
+        } finally {
+          c.close();
+        }
+      }
       // `--proxy-mode none`: no service proxy (another one serves this node, or tests that must not
       // share the host's data plane with a concurrent run).
       if (flags.proxyMode === 'none') return;

@@ -1,6 +1,6 @@
 // The whole path on one `switchboard up`, as seed 002 walks it: a Deployment's Pods behind a
 // ClusterIP Service, reached by curl from the host through the proxy, and by name from inside a Pod
-// through the cluster DNS; a readiness probe that fails takes its Pod out of the EndpointSlice and
+// through the cluster DNS; the `kubernetes` Service reaches the API server; a readiness probe that fails takes its Pod out of the EndpointSlice and
 // the ClusterIP; SIGTERM then leaves no namespace, interface or table of ours behind.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -42,6 +42,8 @@ test('seed 002 on the full stack: ClusterIP from the host, names from a Pod, cle
   for (const p of pods) await ok(['exec', '-n', 'test', p, '--', 'sh', '-c', 'hostname -i > /usr/share/nginx/html/index.html']);
   const podIPs = new Set((await ok(['get', 'pods', '-n', 'test', '-o', 'jsonpath={.items[*].status.podIP}'])).split(' '));
   const cip = await ok(['get', 'svc', 'svc-nginx', '-n', 'test', '-o', 'jsonpath={.spec.clusterIP}']);
+  // The Endpoints can be written a moment before the proxy's next sync programs the new Service.
+  await eventually(async () => spawnSync('curl', ['-s', '-m', '3', `http://${cip}/`]).status === 0, 10_000, 100);
   const answers = new Set<string>();
   for (let i = 0; i < 30; i++) {
     const r = spawnSync('curl', ['-s', '-m', '3', `http://${cip}/`], { encoding: 'utf8' });
@@ -54,6 +56,15 @@ test('seed 002 on the full stack: ClusterIP from the host, names from a Pod, cle
     const out = await ok(['exec', '-n', 'test', pod, '--', 'getent', 'hosts', name]);
     assert.match(out, new RegExp(`^${cip.replaceAll('.', '\\.')}\\s+svc-nginx\\.test\\.svc\\.cluster\\.local`), `getent hosts ${name}`);
   }
+
+  // The `kubernetes` Service leads to the API server, from a Pod and from the host.
+  const apiEp = await ok(['get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}']);
+  assert.match(apiEp, /^10\.244\.\d+\.1:\d+$/);
+  assert.equal(await ok(['get', 'endpointslice', 'kubernetes', '-o', 'jsonpath={.endpoints[0].addresses[0]}:{.ports[0].port}']), apiEp);
+  const fromPod = await ok(['exec', '-n', 'test', pod, '--', 'sh', '-c', 'curl -sk --max-time 5 https://kubernetes.default.svc/version; echo; echo $KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT']);
+  assert.match(fromPod, /"gitVersion": ?"v1\.32\.\d+[^"]*"[\s\S]*\n10\.96\.0\.1:443\n$/);
+  const fromHost = spawnSync('curl', ['-sk', '--max-time', '5', 'https://10.96.0.1/version'], { encoding: 'utf8' });
+  assert.match(fromHost.stdout, /"gitVersion"/);
 
   // A readiness probe gates traffic: the Pod joins the EndpointSlice when the probe passes, leaves it
   // within periodSeconds × failureThreshold + 1 s of failing, and the ClusterIP then refuses.

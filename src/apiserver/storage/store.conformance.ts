@@ -16,7 +16,8 @@ export interface StoreFixture {
 }
 
 /** Registers the Store conformance tests (node:test) for the backend `make` creates. */
-export function runStoreConformance(name: string, make: () => Promise<StoreFixture>): void {
+/** `persistent`: the backend keeps data across a reopen (its fixtures set `reopen`); the persistence cases run only then. */
+export function runStoreConformance(name: string, make: () => Promise<StoreFixture>, opts: { persistent: boolean } = { persistent: true }): void {
   /** A test on a fresh fixture, cleaned up afterwards. */
   const it = (title: string, body: (f: StoreFixture, r0: number, t: TestContext) => Promise<void>): void => {
     test(title, async (t) => {
@@ -438,9 +439,9 @@ export function runStoreConformance(name: string, make: () => Promise<StoreFixtu
       });
     });
 
-    describe('persistence', () => {
+    if (opts.persistent) describe('persistence', () => {
       it('reopening keeps values, revisions and history; new writes continue the count', async (f, r0, t) => {
-        if (f.reopen === undefined) return t.skip('not a persistent backend');
+        if (f.reopen === undefined) throw new Error('a persistent backend\'s fixture must set reopen');
         const s = f.store;
         const a = await s.create('/p/a', '1');
         await s.create('/p/b', '1');
@@ -478,7 +479,7 @@ export function runStoreConformance(name: string, make: () => Promise<StoreFixtu
       });
 
       it('reopening after compacting away the newest row keeps the revision', async (f, r0, t) => {
-        if (f.reopen === undefined) return t.skip('not a persistent backend');
+        if (f.reopen === undefined) throw new Error('a persistent backend\'s fixture must set reopen');
         const a = await f.store.create('/p/a', '1');
         await f.store.delete('/p/a', a.modRevision);
         await f.store.compact(r0 + 2);

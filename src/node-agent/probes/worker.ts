@@ -84,6 +84,7 @@ export class ProbeWorker {
       this.schedule(this.timing.periodMs);
       return;
     }
+    const began = this.clock.now();
     let r: ProbeResult;
     try {
       r = await this.hooks.run();
@@ -108,7 +109,9 @@ export class ProbeWorker {
     }
     // A passed startup probe is done for this container.
     if (this.kind === 'startup' && this.lastReported === 'success') return;
-    this.schedule(this.timing.periodMs);
+    // A fixed rate, as the kubelet's ticker: the attempt's own duration (a slow exec on a busy node)
+    // does not stretch the period; an attempt longer than the period is followed at once.
+    this.schedule(Math.max(0, began + this.timing.periodMs - this.clock.now()));
   }
 
   stop(): void {
