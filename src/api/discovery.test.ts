@@ -105,7 +105,7 @@ describe('aggregated discovery v2', () => {
     assert.equal(pods?.singularResource, 'pod');
     assert.deepEqual(pods?.shortNames, ['po']);
     assert.deepEqual(pods?.categories, ['all']);
-    assert.deepEqual(pods?.subresources?.map((s) => s.subresource), ['binding', 'eviction', 'exec', 'log', 'portforward', 'status']);
+    assert.deepEqual(pods?.subresources?.map((s) => s.subresource), ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'status']);
     assert.deepEqual(pods?.subresources?.find((s) => s.subresource === 'eviction')?.responseKind, { group: 'policy', version: 'v1', kind: 'Eviction' });
     const ns = core?.versions[0]?.resources.find((r) => r.resource === 'namespaces');
     assert.equal(ns?.scope, 'Cluster');

@@ -25,7 +25,7 @@ describe('registry table', () => {
     ]);
   });
   const shape: { name: string; given: [string, string]; want: { short: string[]; cats: string[]; namespaced: boolean; subs: string[] } }[] = [
-    { name: 'pods', given: ['', 'pods'], want: { short: ['po'], cats: ['all'], namespaced: true, subs: ['binding', 'eviction', 'exec', 'log', 'portforward', 'status'] } },
+    { name: 'pods', given: ['', 'pods'], want: { short: ['po'], cats: ['all'], namespaced: true, subs: ['attach', 'binding', 'eviction', 'exec', 'log', 'portforward', 'status'] } },
     { name: 'services', given: ['', 'services'], want: { short: ['svc'], cats: ['all'], namespaced: true, subs: ['status'] } },
     { name: 'nodes', given: ['', 'nodes'], want: { short: ['no'], cats: [], namespaced: false, subs: ['status'] } },
     { name: 'deployments', given: ['apps', 'deployments'], want: { short: ['deploy'], cats: ['all'], namespaced: true, subs: ['scale', 'status'] } },

@@ -12,7 +12,7 @@ import { evalSimpleJSONPath, jsonPathText } from './jsonpath.ts';
 
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
-export type SubresourceName = 'status' | 'scale' | 'log' | 'exec' | 'portforward' | 'binding' | 'eviction';
+export type SubresourceName = 'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'binding' | 'eviction';
 
 /** A subresource such as `pods/log` or `deployments/scale`. */
 export interface SubresourceInfo {
@@ -239,6 +239,7 @@ export const builtinResources: readonly ResourceInfo[] = [
   entry({
     ...core, kind: 'Pod', plural: 'pods', singular: 'pod', namespaced: true, shortNames: ['po'], categories: ['all'],
     subresources: [
+      sub('attach', 'PodAttachOptions', ['create', 'get']),
       sub('binding', 'Binding', ['create']),
       sub('eviction', 'Eviction', ['create'], { group: 'policy', version: 'v1' }),
       sub('exec', 'PodExecOptions', ['create', 'get']),

@@ -44,6 +44,7 @@ export interface PodIO {
   logs(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
   exec(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
   portForward?(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  attach?(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
 }
 
 export interface ApiServerOptions {
@@ -358,6 +359,7 @@ export class ApiServer {
       if (p.subresource === 'log' && method === 'GET') return io.logs(pod, q, req, res);
       if (p.subresource === 'exec' && (method === 'GET' || method === 'POST')) return io.exec(pod, q, req, res);
       if (p.subresource === 'portforward' && (method === 'GET' || method === 'POST') && io.portForward !== undefined) return io.portForward(pod, q, req, res);
+      if (p.subresource === 'attach' && (method === 'GET' || method === 'POST') && io.attach !== undefined) return io.attach(pod, q, req, res);
       throw methodNotSupported(reg.gr, method.toLowerCase());
     }
 

@@ -122,6 +122,7 @@ function lateBoundPodIO(): { podIO: PodIO; bind(h: PodIOHandlers): void } {
       logs: (pod, q, req, res) => get().logs(pod, q, req, res),
       exec: (pod, q, req, res) => get().exec(pod, q, req, res),
       portForward: (pod, q, req, res) => get().portForward(pod, q, req, res),
+      attach: (pod, q, req, res) => get().attach(pod, q, req, res),
     },
     bind(h) { handlers = h; },
   };

@@ -486,7 +486,7 @@ export class PodWorker {
     let proc: ContainerProcess;
     try {
       proc = await this.ctx.runtime.startContainer(sb, {
-        id: slot.runId, name: c.name, argv, env,
+        id: slot.runId, name: c.name, argv, env, stdin: c.stdin === true, tty: c.tty === true,
         workingDir: c.workingDir !== undefined && c.workingDir !== '' ? c.workingDir : launch.workingDir,
         hostname: podHostname(this.pod),
         mounts: this.mountsFor(slot, launch),

@@ -10,6 +10,8 @@ import { execProtocols, parseExecQuery, serveExec } from './exec.ts';
 import { acceptWebSocket, isWebSocketRequest, offeredProtocols, takeOverSocket } from './websocket.ts';
 import type { ContainerSlot, PodWorker } from './pod-worker.ts';
 import { servePortForward } from './portforward.ts';
+import { PassThrough, Writable } from 'node:stream';
+import type { ContainerProcess, ExecProcess } from './runtime/types.ts';
 
 /** The Pod worker lookup the handlers need (the agent). */
 export interface WorkerLookup {
@@ -22,6 +24,7 @@ export interface PodIOHandlers {
   logs(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
   exec(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
   portForward(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
+  attach(pod: KubeObject, query: URLSearchParams, req: IncomingMessage, res: ServerResponse): Promise<void>;
   /** For a server with an 'upgrade' listener: the socket and head of the upgrade event. */
   upgrade(pod: KubeObject, subresource: string, query: URLSearchParams, req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void>;
 }
@@ -139,32 +142,92 @@ async function writeLog(res: ServerResponse, lines: LogLine[], o: LogOptions, fo
   return doneP;
 }
 
-/** Serves one exec request; `socket` is the upgraded connection. */
-export async function serveExecRequest(agent: WorkerLookup, pod: KubeObject, query: URLSearchParams, req: IncomingMessage, socket: () => Duplex, head?: Buffer): Promise<void> {
+/**
+ * What exec and attach share: the parsed query, the running container's slot (a container between two
+ * runs, a restart, comes back in a moment: waited for briefly) and the channel protocol to speak.
+ */
+async function channelSession(verb: 'exec' | 'attach', agent: WorkerLookup, pod: KubeObject, query: URLSearchParams, req: IncomingMessage) {
   const q = parseExecQuery(query);
-  if (q.command.length === 0) throw badRequest('you must specify at least one command for the container');
+  if (verb === 'exec' && q.command.length === 0) throw badRequest('you must specify at least one command for the container');
   if (!q.stdout && !q.stderr && !q.stdin) throw badRequest('you must specify at least 1 of stdin, stdout, stderr');
   const p = pod as Pod;
   const name = pickContainer(p, q.container);
   q.container = name;
   const w = lookup(agent, pod);
-  // A container between two runs (a restart) comes back in a moment: wait for it briefly.
   let slot = w.slot(name);
   for (let i = 0; i < 30 && (slot === undefined || slot.proc === undefined); i++) {
     await new Promise((r) => setTimeout(r, 100));
     slot = w.slot(name);
   }
-  if (slot === undefined || slot.proc === undefined) throw badRequest(`container not found ("${name}")`);
+  if (slot === undefined || slot.proc === undefined) throw verb === 'exec' ? badRequest(`container not found ("${name}")`) : waitingMessage(p, name, slot);
   if (!isWebSocketRequest(req)) {
-    throw badRequest('Switchboard serves exec over WebSocket (v5.channel.k8s.io) only; kubectl 1.30+ uses it unless KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false');
+    throw badRequest(`Switchboard serves ${verb} over WebSocket (v5.channel.k8s.io) only; kubectl 1.30+ uses it unless KUBECTL_REMOTE_COMMAND_WEBSOCKETS=false`);
   }
   const offered = offeredProtocols(req);
   const protocol = execProtocols.find((x) => offered.includes(x));
   if (protocol === undefined) throw badRequest(`unable to upgrade: none of the offered subprotocols [${offered.join(' ')}] is supported (${execProtocols.join(', ')})`);
+  return { q, p, name, w, slot, proc: slot.proc, protocol };
+}
+
+/** Serves one exec request; `socket` is the upgraded connection. */
+export async function serveExecRequest(agent: WorkerLookup, pod: KubeObject, query: URLSearchParams, req: IncomingMessage, socket: () => Duplex, head?: Buffer): Promise<void> {
+  const { q, name, w, slot, protocol } = await channelSession('exec', agent, pod, query, req);
   const proc = w.exec(slot, { argv: q.command, env: [], tty: q.tty, stdin: q.stdin });
   if (proc === undefined) throw badRequest(`container not found ("${name}")`);
   const ws = acceptWebSocket(req, socket(), protocol, head);
   await serveExec(ws, proc, q);
+}
+
+/**
+ * The container's own streams as kubectl attach sees them: output from now on (history is what
+ * `kubectl logs` is for), stdin when the container has one (ended for the container only with
+ * `stdinOnce`), terminal resizes. Detaching (the client going away) leaves the container running.
+ */
+export function attachView(proc: ContainerProcess, stdinOnce: boolean): ExecProcess {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  const onOut = (d: Buffer): void => { stdout.write(d); };
+  const onErr = (d: Buffer): void => { stderr.write(d); };
+  proc.stdout.on('data', onOut);
+  proc.stderr.on('data', onErr);
+  let detached = false;
+  let resolveExit: (v: { exitCode: number }) => void = () => {};
+  const exited = new Promise<{ exitCode: number }>((r) => { resolveExit = r; });
+  const detach = (): void => {
+    if (detached) return;
+    detached = true;
+    proc.stdout.off('data', onOut);
+    proc.stderr.off('data', onErr);
+    stdout.end();
+    stderr.end();
+    resolveExit({ exitCode: 0 });
+  };
+  void proc.exited.then(detach);
+  const target = proc.stdin;
+  const stdin = target === null ? null : new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      if (target.destroyed || target.writableEnded) cb();
+      else target.write(chunk, () => cb());
+    },
+    final(cb) {
+      if (stdinOnce && !target.writableEnded) target.end();
+      cb();
+    },
+  });
+  stdin?.on('error', () => {});
+  return {
+    stdin, stdout, stderr, exited,
+    kill: () => detach(),
+    resize: (cols, rows) => proc.resize(cols, rows),
+  };
+}
+
+/** Serves one attach request; `socket` is the upgraded connection. */
+export async function serveAttachRequest(agent: WorkerLookup, pod: KubeObject, query: URLSearchParams, req: IncomingMessage, socket: () => Duplex, head?: Buffer): Promise<void> {
+  const { q, p, name, proc, protocol } = await channelSession('attach', agent, pod, query, req);
+  const spec = (p.spec?.containers ?? []).find((c) => c.name === name);
+  const ws = acceptWebSocket(req, socket(), protocol, head);
+  await serveExec(ws, attachView(proc, spec?.stdinOnce === true), { ...q, command: [], tty: q.tty && spec?.tty === true });
 }
 
 /** Serves one port-forward request; `socket` is the upgraded connection. */
@@ -179,7 +242,9 @@ export function localPodIO(agent: WorkerLookup): PodIOHandlers {
     logs: (pod, query, req, res) => serveLogs(agent, pod, query, req, res),
     exec: (pod, query, req, _res) => serveExecRequest(agent, pod, query, req, () => takeOverSocket(req)),
     portForward: (pod, _query, req, _res) => servePortForwardRequest(agent, pod, req, () => takeOverSocket(req)),
+    attach: (pod, query, req, _res) => serveAttachRequest(agent, pod, query, req, () => takeOverSocket(req)),
     async upgrade(pod, subresource, query, req, socket, head) {
+      if (subresource === 'attach') return serveAttachRequest(agent, pod, query, req, () => socket, head);
       if (subresource === 'portforward') return servePortForwardRequest(agent, pod, req, () => socket, head);
       if (subresource !== 'exec') throw notFound({ group: '', resource: 'pods' }, `${pod.metadata.name ?? ''}/${subresource}`);
       await serveExecRequest(agent, pod, query, req, () => socket, head);

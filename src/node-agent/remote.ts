@@ -36,7 +36,7 @@ async function endpointFor(o: RemotePodIOOptions, pod: KubeObject): Promise<{ ho
   return ep;
 }
 
-function agentPath(kind: 'containerLogs' | 'exec' | 'portForward', pod: KubeObject, container: string, q: URLSearchParams): string {
+function agentPath(kind: 'containerLogs' | 'exec' | 'attach' | 'portForward', pod: KubeObject, container: string, q: URLSearchParams): string {
   const ns = encodeURIComponent(pod.metadata.namespace ?? 'default');
   const name = encodeURIComponent(pod.metadata.name ?? '');
   const rest = new URLSearchParams(q);
@@ -110,7 +110,18 @@ export function remotePodIO(o: RemotePodIOOptions): PodIOHandlers {
       const ep = await endpointFor(o, pod);
       await pipeUpgrade(ep, agentPath('portForward', pod, '', query), req, takeOverSocket(req), undefined, o.token);
     },
+    async attach(pod, query, req, _res) {
+      const container = pickContainer(pod as Pod, query.get('container') ?? '');
+      const ep = await endpointFor(o, pod);
+      await pipeUpgrade(ep, agentPath('attach', pod, container, query), req, takeOverSocket(req), undefined, o.token);
+    },
     async upgrade(pod, subresource, query, req, socket, head) {
+      if (subresource === 'attach') {
+        const container = pickContainer(pod as Pod, query.get('container') ?? '');
+        const ep = await endpointFor(o, pod);
+        await pipeUpgrade(ep, agentPath('attach', pod, container, query), req, socket, head, o.token);
+        return;
+      }
       if (subresource === 'portforward') {
         const ep = await endpointFor(o, pod);
         await pipeUpgrade(ep, agentPath('portForward', pod, '', query), req, socket, head, o.token);
@@ -131,6 +142,7 @@ export function routePodIO(local: { nodeName: string; podIO: PodIOHandlers } | u
     logs: (pod, q, req, res) => pick(pod).logs(pod, q, req, res),
     exec: (pod, q, req, res) => pick(pod).exec(pod, q, req, res),
     portForward: (pod, q, req, res) => pick(pod).portForward(pod, q, req, res),
+    attach: (pod, q, req, res) => pick(pod).attach(pod, q, req, res),
     upgrade: (pod, sub, q, req, socket, head) => pick(pod).upgrade(pod, sub, q, req, socket, head),
   };
 }

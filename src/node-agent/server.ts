@@ -12,7 +12,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { StatusError, badRequest, internalError, isStatusError, notFoundPath, unauthorized } from '../machinery/status.ts';
 import type { NodeAgent } from './agent.ts';
-import { serveExecRequest, serveLogs, servePortForwardRequest } from './podio.ts';
+import { serveAttachRequest, serveExecRequest, serveLogs, servePortForwardRequest } from './podio.ts';
 
 export interface AgentServerOptions {
   /** Default 10250; 0 picks a free port. */
@@ -56,12 +56,12 @@ function socketStatus(socket: Duplex, err: StatusError): void {
 }
 
 /** /containerLogs/ns/pod/container or /exec/ns/pod/container → parts. */
-export function parseAgentPath(path: string): { kind: 'logs' | 'exec' | 'portForward' | 'pods' | 'healthz'; namespace: string; pod: string; container: string } | undefined {
+export function parseAgentPath(path: string): { kind: 'logs' | 'exec' | 'attach' | 'portForward' | 'pods' | 'healthz'; namespace: string; pod: string; container: string } | undefined {
   const parts = path.split('/').filter((s) => s !== '').map(decodeURIComponent);
   if (parts[0] === 'healthz' && parts.length === 1) return { kind: 'healthz', namespace: '', pod: '', container: '' };
   if (parts[0] === 'pods' && parts.length === 1) return { kind: 'pods', namespace: '', pod: '', container: '' };
-  if ((parts[0] === 'containerLogs' || parts[0] === 'exec') && (parts.length === 4 || parts.length === 3)) {
-    return { kind: parts[0] === 'exec' ? 'exec' : 'logs', namespace: parts[1] ?? '', pod: parts[2] ?? '', container: parts[3] ?? '' };
+  if ((parts[0] === 'containerLogs' || parts[0] === 'exec' || parts[0] === 'attach') && (parts.length === 4 || parts.length === 3)) {
+    return { kind: parts[0] === 'exec' ? 'exec' : parts[0] === 'attach' ? 'attach' : 'logs', namespace: parts[1] ?? '', pod: parts[2] ?? '', container: parts[3] ?? '' };
   }
   if (parts[0] === 'portForward' && parts.length === 3) return { kind: 'portForward', namespace: parts[1] ?? '', pod: parts[2] ?? '', container: '' };
   return undefined;
@@ -128,10 +128,14 @@ export class AgentServer {
       await servePortForwardRequest(this.agent, this.podFor(p.namespace, p.pod), req, () => socket, head);
       return;
     }
-    if (p.kind !== 'exec') throw notFoundPath();
+    if (p.kind !== 'exec' && p.kind !== 'attach') throw notFoundPath();
     const q = url.searchParams;
     if (p.container !== '') q.set('container', p.container);
     const pod = this.podFor(p.namespace, p.pod);
+    if (p.kind === 'attach') {
+      await serveAttachRequest(this.agent, pod, q, req, () => socket, head);
+      return;
+    }
     await serveExecRequest(this.agent, pod, q, req, () => socket, head);
   }
 

@@ -60,8 +60,13 @@ async function must(args: string[], input = ''): Promise<string> {
 
 /** `kubectl exec -it` as a user types it: kubectl gets a terminal from util-linux script. */
 function execTty(pod: string, ns: string, lines: string[]): Promise<string> {
+  return kubectlTty(`kubectl exec -it ${pod} -n ${ns} -- /bin/bash`, lines);
+}
+
+/** A kubectl command on a terminal (util-linux script), fed `lines` one by one. */
+function kubectlTty(command: string, lines: string[]): Promise<string> {
   return new Promise((resolve) => {
-    const cmd = `stty cols 120 rows 40; kubectl exec -it ${pod} -n ${ns} -- /bin/bash`;
+    const cmd = `stty cols 120 rows 40; ${command}`;
     const p = spawn('script', ['-qfec', cmd, '/dev/null'], { env: { ...process.env, KUBECONFIG: kubeconfig, KUBECACHEDIR: cacheDir }, stdio: ['pipe', 'pipe', 'pipe'] });
     let out = '';
     p.stdout.on('data', (d: Buffer) => { out += d.toString(); });
@@ -159,6 +164,7 @@ before(async () => {
       logs: (p: KubeObject, q, req, res) => (io ?? unwired()).logs(p, q, req, res),
       exec: (p: KubeObject, q, req, res) => (io ?? unwired()).exec(p, q, req, res),
       portForward: (p: KubeObject, q, req, res) => (io ?? unwired()).portForward(p, q, req, res),
+      attach: (p: KubeObject, q, req, res) => (io ?? unwired()).attach(p, q, req, res),
     },
   });
   const t = api.target;
@@ -313,6 +319,33 @@ spec:
   const out = await eventually(async () => (/error forwarding port 81 to pod/.test(closed.output()) ? closed.output() : undefined), 5000, 100);
   await closed.stop();
   assert.match(out, /error forwarding port 81 to pod [^,]+, uid [0-9a-f-]+: .*connection refused/);
+});
+
+test('kubectl run -i --rm feeds stdin to the container; kubectl attach -it reaches its terminal', { skip, timeout: 90_000 }, async () => {
+  const r = await kubectl(['run', 'reader', '-n', ns, '-i', '--rm', '--restart=Never', '--image=busybox', `--overrides={"spec":{"nodeName":"${nodeName}"}}`,
+    '--', 'sh', '-c', 'read line; echo got:$line'], 'hello\n', 60_000);
+  assert.equal(r.code, 0, r.stderr);
+  assert.match(r.stdout, /got:hello/);
+  await eventually(async () => (await kubectl(['get', 'pod', 'reader', '-n', ns])).code !== 0, 30_000, 300);
+
+  await must(['apply', '-f', '-'], `apiVersion: v1
+kind: Pod
+metadata: {name: term, namespace: ${ns}}
+spec:
+  nodeName: ${nodeName}
+  containers:
+  - name: sh
+    image: busybox
+    command: [sh]
+    stdin: true
+    tty: true
+`);
+  await eventually(async () => (await pod(ns, 'term')).status?.phase === 'Running', 20_000, 200);
+  const out = await kubectlTty(`kubectl attach -it term -n ${ns}`, ['', 'echo answer=$((6*7)); tty', 'exit']);
+  assert.match(out, /answer=42/);
+  assert.match(out, /\/dev\/pts\/\d+/, 'the shell has a terminal');
+  // Leaving the session ended the shell, and the restart policy brought it back.
+  await eventually(async () => ((await pod(ns, 'term')).status?.containerStatuses?.[0]?.restartCount ?? 0) >= 1, 20_000, 200);
 });
 
 test('readiness and liveness probes', { skip, timeout: 60_000 }, async () => {

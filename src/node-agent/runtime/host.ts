@@ -36,7 +36,7 @@ export class HostRuntime implements Runtime {
   async startContainer(_sb: Sandbox, spec: ContainerSpec): Promise<ContainerProcess> {
     const cwd = existsSync(spec.workingDir) ? spec.workingDir : spec.dir;
     mkdirSync(spec.dir, { recursive: true });
-    return spawnContainer(spec.argv, spec.env, cwd, this.pids, spec.dir);
+    return spawnContainer(spec.argv, spec.env, cwd, this.pids, spec.dir, { stdin: spec.stdin === true, tty: spec.tty === true });
   }
 
   exec(_sb: Sandbox, _target: ContainerProcess, opts: ExecOptions): ExecProcess {

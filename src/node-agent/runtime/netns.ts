@@ -211,7 +211,7 @@ export class NetnsRuntime implements Runtime {
       'unshare', '--mount', '--uts', '--ipc', '--propagation', 'private', '--',
       '/bin/sh', '-c', script, 'sb-setup', ...spec.argv,
     ];
-    return spawnContainer(argv, spec.env, '/', this.pids, spec.dir);
+    return spawnContainer(argv, spec.env, '/', this.pids, spec.dir, { stdin: spec.stdin === true, tty: spec.tty === true });
   }
 
   exec(_sb: Sandbox, target: ContainerProcess, opts: ExecOptions): ExecProcess {

@@ -96,8 +96,11 @@ function fifo(path: string): { reader: Socket; writeFd: number } {
  * nsenter included); stdout and stderr are FIFOs under `dir`; fd 3 carries start errors from the
  * setup script (`error: ...`). `exited` resolves once the process is gone and its output drained.
  */
-export async function spawnContainer(argv: readonly string[], env: ReadonlyArray<[string, string]>, cwd: string, pids: PidRegistry, dir: string): Promise<ContainerProcess> {
-  const [cmd, ...args] = argv;
+export async function spawnContainer(argv: readonly string[], env: ReadonlyArray<[string, string]>, cwd: string, pids: PidRegistry, dir: string, io: { stdin?: boolean; tty?: boolean } = {}): Promise<ContainerProcess> {
+  // A tty container runs under `script`, which gives it a pseudo-terminal (as the container runtime's
+  // console) and copies the terminal's output to our stdout FIFO; fd 3 passes through to the setup.
+  const full = io.tty === true ? ['script', '-qfec', argv.map(shQuote).join(' '), '/dev/null'] : [...argv];
+  const [cmd, ...args] = full;
   if (cmd === undefined) throw new Error('empty argv');
   mkdirSync(dir, { recursive: true });
   const outPath = join(dir, 'stdout.fifo');
@@ -111,7 +114,9 @@ export async function spawnContainer(argv: readonly string[], env: ReadonlyArray
   const err = fifo(errPath);
   let child: ChildProcess;
   try {
-    child = spawn(cmd, args, { cwd, env: Object.fromEntries(env), detached: true, stdio: ['ignore', out.writeFd, err.writeFd, 'pipe'] });
+    const envObj: NodeJS.ProcessEnv = Object.fromEntries(env);
+    if (io.tty === true) envObj['TERM'] ??= 'xterm';
+    child = spawn(cmd, args, { cwd, env: envObj, detached: true, stdio: [io.stdin === true || io.tty === true ? 'pipe' : 'ignore', out.writeFd, err.writeFd, 'pipe'] });
   } finally {
     closeSync(out.writeFd);
     closeSync(err.writeFd);
@@ -157,16 +162,35 @@ export async function spawnContainer(argv: readonly string[], env: ReadonlyArray
       });
     });
   });
+  child.stdin?.on('error', () => {});
+  let pty: string | undefined;
   return {
     pid,
     startedAt,
     stdout: out.reader,
     stderr: err.reader,
+    stdin: io.stdin === true || io.tty === true ? child.stdin : null,
     exited,
     signal(sig) {
-      if (pid > 0 && child.exitCode === null && child.signalCode === null) signalGroup(pid, sig);
+      if (pid <= 0 || child.exitCode !== null || child.signalCode !== null) return;
+      // Under `script` the container is in a session of its own: signal it as well.
+      if (io.tty === true) for (const k of childrenOf(pid)) signalGroup(k, sig);
+      signalGroup(pid, sig);
+    },
+    resize(cols, rows) {
+      if (io.tty !== true || pid <= 0) return;
+      pty ??= ptyOf(pid);
+      if (pty !== undefined) void runCommand(['stty', '-F', pty, 'cols', String(cols), 'rows', String(rows)]).catch(() => {});
     },
   };
+}
+
+function childrenOf(pid: number): number[] {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter((x) => x !== '').map(Number);
+  } catch {
+    return [];
+  }
 }
 
 /** The pseudo-terminal of a `script` process's child, once it exists. */

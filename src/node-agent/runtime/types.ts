@@ -37,6 +37,10 @@ export interface Sandbox {
 export interface ContainerSpec {
   /** A unique id for this run (goes into containerID). */
   id: string;
+  /** Keep a stdin pipe open (the container's `stdin: true`, for kubectl attach). */
+  stdin?: boolean;
+  /** Run on a pseudo-terminal (`tty: true`): stdout and stderr are then one stream. */
+  tty?: boolean;
   name: string;
   argv: string[];
   env: Array<[string, string]>;
@@ -62,6 +66,10 @@ export interface ContainerProcess {
   startedAt: number;
   stdout: Readable;
   stderr: Readable;
+  /** The container's stdin, when its spec asks for one. */
+  stdin: Writable | null;
+  /** Sets the terminal size (tty containers only). */
+  resize(cols: number, rows: number): void;
   /** Resolves once, when the process has exited. */
   exited: Promise<ExitInfo>;
   /** Signals the container's process group. */
