@@ -33,6 +33,8 @@ export interface ProxierOptions {
   /** Stale UDP conntrack clean-up after kernel syncs (omit for userspace). */
   readonly conntrack?: ConntrackClient;
   readonly log?: Logger;
+  /** Called after every successful sync with the state just programmed (health check ports). */
+  readonly onSynced?: (state: ProxyStateView) => void;
 }
 
 /** Runs one data plane from Service/EndpointSlice events. */
@@ -187,6 +189,7 @@ export class Proxier {
       this.metrics.noLocalEndpoints.set(report.noLocalEndpoints.internal, { traffic_policy: 'internal' });
       this.metrics.noLocalEndpoints.set(report.noLocalEndpoints.external, { traffic_policy: 'external' });
     }
+    this.#o.onSynced?.(this.#state);
     this.#log('debug', `${this.backend.mode} ${report.full ? 'full' : 'partial'} sync of ${this.#state.services.size} service ports in ${(secs * 1000).toFixed(1)}ms`);
     if (this.#o.conntrack !== undefined) {
       try {

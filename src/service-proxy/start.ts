@@ -26,6 +26,7 @@ import { NftablesBackend } from './backends/nftables/backend.ts';
 import { realNft } from './backends/nftables/client.ts';
 import { UserspaceBackend } from './backends/userspace/backend.ts';
 import type { Scheduler } from './backends/userspace/pick.ts';
+import { HealthCheckServers, healthCheckTargets } from './health-check.ts';
 
 export interface ServiceProxyOptions {
   /** Services, EndpointSlices and the kube-proxy ConfigMap; or give `kubeconfig` instead. */
@@ -53,6 +54,11 @@ export interface ServiceProxyOptions {
    * that already existed is left alone on stop.
    */
   readonly manageServiceRoute?: boolean;
+  /**
+   * Where the health check node ports of externalTrafficPolicy: Local Services listen (kube-proxy
+   * answers them on every node address): default 0.0.0.0; '' = none. Never opened with `netns`.
+   */
+  readonly healthCheckAddress?: string;
   /** Userspace: where NodePorts are bound (default: node IPs and 127.0.0.1). */
   readonly nodePortAddresses?: readonly string[];
   readonly minSyncPeriodMs?: number;
@@ -114,6 +120,7 @@ class ServiceProxy implements RunningServiceProxy {
   #scheduler: Scheduler = 'rr';
   #unavailable: Partial<Record<'iptables' | 'nftables', string | undefined>> = {};
   #conntrack: ConntrackClient | undefined;
+  #healthChecks: HealthCheckServers | undefined;
   #server: Server | undefined;
   #switching: Promise<void> = Promise.resolve();
   #stopped = false;
@@ -134,6 +141,14 @@ class ServiceProxy implements RunningServiceProxy {
       throw new Error('startServiceProxy: give a source or a kubeconfig');
     }
     this.#log = o.log ?? (() => undefined);
+    // A netns given for tests or bench is not where this process's sockets live: no listeners then.
+    if (o.netns === undefined && (o.healthCheckAddress ?? '0.0.0.0') !== '') {
+      this.#healthChecks = new HealthCheckServers({
+        address: o.healthCheckAddress ?? '0.0.0.0',
+        healthy: () => this.#proxier?.lastError === undefined,
+        log: (level, msg) => this.#log(level, msg),
+      });
+    }
     this.#clock = o.clock ?? realClock;
     this.#ex = hostExecutor(o.netns);
   }
@@ -275,6 +290,7 @@ class ServiceProxy implements RunningServiceProxy {
       minSyncPeriodMs: this.#o.minSyncPeriodMs ?? this.#settings.minSyncPeriodMs ?? 1000,
       syncPeriodMs: this.#o.syncPeriodMs ?? this.#settings.syncPeriodMs ?? 30_000,
       ...(mode !== 'userspace' && this.#conntrack !== undefined ? { conntrack: this.#conntrack } : {}),
+      onSynced: (state) => this.#healthChecks?.sync(healthCheckTargets(state)),
     });
     for (const s of this.#services.values()) p.onService(undefined, s);
     for (const s of this.#slices.values()) p.onEndpointSlice(s, false);
@@ -329,6 +345,7 @@ class ServiceProxy implements RunningServiceProxy {
       if (this.#o.cleanupOnStop ?? true) await this.#safely(() => p.backend.cleanup(), `cleaning up ${p.backend.mode}`);
       await p.backend.close();
     }
+    await this.#healthChecks?.close();
     for (const cidr of this.#addedRoutes.splice(0)) await this.#ex.run('ip', ['route', 'del', 'local', cidr, 'dev', 'lo']);
     await new Promise<void>((r) => (this.#server === undefined ? r() : this.#server.close(() => r())));
   }

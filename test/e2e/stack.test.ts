@@ -57,6 +57,17 @@ test('seed 002 on the full stack: ClusterIP from the host, names from a Pod, cle
     assert.match(out, new RegExp(`^${cip.replaceAll('.', '\\.')}\\s+svc-nginx\\.test\\.svc\\.cluster\\.local`), `getent hosts ${name}`);
   }
 
+  // externalTrafficPolicy: Local gets a health check node port; this node answers it with its local endpoints.
+  await ok(['expose', 'deployment', 'nginx', '--name=svc-lb', '--type=LoadBalancer', '--port=80', '-n', 'test']);
+  await ok(['patch', 'svc', 'svc-lb', '-n', 'test', '-p', '{"spec":{"externalTrafficPolicy":"Local"}}']);
+  const hcPort = Number(await ok(['get', 'svc', 'svc-lb', '-n', 'test', '-o', 'jsonpath={.spec.healthCheckNodePort}']));
+  assert.ok(hcPort >= 30000 && hcPort <= 32767, `healthCheckNodePort ${hcPort}`);
+  const hc = await eventually(async () => {
+    const r = spawnSync('curl', ['-s', '-m', '3', '-w', '\n%{http_code}', `http://127.0.0.1:${hcPort}/`], { encoding: 'utf8' });
+    return r.stdout.endsWith('\n200') ? r.stdout : undefined;
+  }, 10_000, 200);
+  assert.deepEqual(JSON.parse(hc.split('\n')[0] ?? ''), { service: { namespace: 'test', name: 'svc-lb' }, localEndpoints: 3, serviceProxyHealthy: true });
+
   // The `kubernetes` Service leads to the API server, from a Pod and from the host.
   const apiEp = await ok(['get', 'endpoints', 'kubernetes', '-o', 'jsonpath={.subsets[0].addresses[0].ip}:{.subsets[0].ports[0].port}']);
   assert.match(apiEp, /^10\.244\.\d+\.1:\d+$/);
