@@ -12,7 +12,7 @@ import { evalSimpleJSONPath, jsonPathText } from './jsonpath.ts';
 
 export type Verb = 'create' | 'delete' | 'deletecollection' | 'get' | 'list' | 'patch' | 'update' | 'watch';
 
-export type SubresourceName = 'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'binding' | 'eviction';
+export type SubresourceName = 'status' | 'scale' | 'log' | 'exec' | 'attach' | 'portforward' | 'binding' | 'eviction' | 'token';
 
 /** A subresource such as `pods/log` or `deployments/scale`. */
 export interface SubresourceInfo {
@@ -250,7 +250,10 @@ export const builtinResources: readonly ResourceInfo[] = [
     fieldSelectors: podFields,
   }),
   entry({ ...core, kind: 'Secret', plural: 'secrets', singular: 'secret', namespaced: true, fieldSelectors: secretFields }),
-  entry({ ...core, kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, shortNames: ['sa'] }),
+  entry({
+    ...core, kind: 'ServiceAccount', plural: 'serviceaccounts', singular: 'serviceaccount', namespaced: true, shortNames: ['sa'],
+    subresources: [sub('token', 'TokenRequest', ['create'], { group: 'authentication.k8s.io', version: 'v1' })],
+  }),
   entry({
     ...core, kind: 'Service', plural: 'services', singular: 'service', namespaced: true, shortNames: ['svc'], categories: ['all'],
     subresources: [statusSub('Service', '', 'v1')], fieldSelectors: serviceFields, nameRule: 'DNS1035Label',

@@ -31,6 +31,18 @@ export interface BootstrapParams {
   caCert: string;
 }
 
+/**
+ * What every namespace gets when it is created, as kube-controller-manager's serviceaccount and
+ * root-ca-cert-publisher controllers make them: the `default` ServiceAccount and the
+ * `kube-root-ca.crt` ConfigMap holding the cluster CA.
+ */
+export function namespaceDefaults(namespace: string, caCert: string): KubeObject[] {
+  return [
+    { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default', namespace } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace }, data: { 'ca.crt': caCert } },
+  ];
+}
+
 /** The bootstrap objects, in creation order (namespaces first). */
 export function bootstrapObjects(p: BootstrapParams): KubeObject[] {
   const ns = (name: string): KubeObject => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name, labels: { 'kubernetes.io/metadata.name': name } } });
@@ -66,9 +78,7 @@ export function bootstrapObjects(p: BootstrapParams): KubeObject[] {
       apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-proxy', namespace: 'kube-system', labels: { app: 'kube-proxy' } },
       data: { 'config.conf': kubeProxyConfig(p.proxyMode), kubeconfig: '' },
     },
-    {
-      apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'kube-root-ca.crt', namespace: 'default' }, data: { 'ca.crt': p.caCert },
-    },
+    ...['default', 'kube-system', 'kube-public', 'kube-node-lease'].flatMap((n) => namespaceDefaults(n, p.caCert)),
     {
       apiVersion: 'networking.k8s.io/v1', kind: 'IngressClass',
       metadata: { name: 'switchboard', annotations: { 'ingressclass.kubernetes.io/is-default-class': 'true' }, labels: { 'app.kubernetes.io/name': 'switchboard' } },
@@ -88,6 +98,7 @@ export function resourceOf(obj: KubeObject): { group: string; plural: string } {
     case 'Namespace': return { group: '', plural: 'namespaces' };
     case 'Service': return { group: '', plural: 'services' };
     case 'ConfigMap': return { group: '', plural: 'configmaps' };
+    case 'ServiceAccount': return { group: '', plural: 'serviceaccounts' };
     case 'IngressClass': return { group: 'networking.k8s.io', plural: 'ingressclasses' };
     default: throw new Error(`bootstrap: no resource for kind ${obj.kind ?? ''}`);
   }

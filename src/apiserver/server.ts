@@ -2,12 +2,14 @@
 // status/scale subresources for every registered resource, over one revisioned Store.
 import { createServer as createHttpsServer, type Server } from 'node:https';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { timingSafeEqual } from 'node:crypto';
+import { randomUUID, timingSafeEqual, type KeyObject } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import {
   StatusError, badRequest, forbidden, internalError, isStatusError, methodNotSupported, notFound, notFoundPath,
-  unauthorized, conflict, type Status,
+  unauthorized, conflict, invalid, type Status,
 } from '../machinery/status.ts';
+import { resourceOf } from './bootstrap.ts';
+import { checkToken, claimsFor, defaultAudiences, defaultIssuer, signToken, tokenSpec } from './serviceaccount/token.ts';
 import type { Store, Watch } from './storage/types.ts';
 import { Registry, resourcePrefix, nowRFC3339, type ApiWatchEvent, type Filter } from './registry.ts';
 import type { Strategy } from './strategy.ts';
@@ -57,6 +59,10 @@ export interface ApiServerOptions {
   strategies?: Map<string, Strategy>;
   log?: (level: 'info' | 'warn' | 'error', msg: string) => void;
   podIO?: PodIO;
+  /** Objects created with each new namespace (see bootstrap.ts namespaceDefaults). */
+  namespaceDefaults?: (namespace: string) => KubeObject[];
+  /** Signs and checks ServiceAccount tokens (TokenRequest); without it only the static token works. */
+  serviceAccountKey?: { key: KeyObject; pub: KeyObject; kid: string };
   /** Compact history older than this interval (ms); 0 disables. Default 5 minutes, as kube-apiserver. */
   compactionIntervalMs?: number;
 }
@@ -268,12 +274,75 @@ export class ApiServer {
     }
   }
 
-  private authenticated(req: IncomingMessage): boolean {
+  private async authenticated(req: IncomingMessage): Promise<boolean> {
     const h = req.headers.authorization ?? '';
     const m = /^Bearer\s+(.+)$/i.exec(h);
     if (m === null || m[1] === undefined) return false;
-    const got = Buffer.from(m[1].trim());
-    return got.length === this.tokenBuf.length && timingSafeEqual(got, this.tokenBuf);
+    const raw = m[1].trim();
+    const got = Buffer.from(raw);
+    if (got.length === this.tokenBuf.length && timingSafeEqual(got, this.tokenBuf)) return true;
+    return this.validServiceAccountToken(raw);
+  }
+
+  /**
+   * A ServiceAccount token: signed by our key, unexpired, for our audience, and its ServiceAccount
+   * (and bound Pod) still exist with the uids it names — deleting either revokes it, as upstream.
+   */
+  private async validServiceAccountToken(raw: string): Promise<boolean> {
+    const sa = this.opts.serviceAccountKey;
+    if (sa === undefined) return false;
+    const c = checkToken(sa.pub, raw, { issuer: defaultIssuer, audiences: defaultAudiences, nowSeconds: Math.floor(Date.now() / 1000) });
+    if (c === undefined) return false;
+    const k = c['kubernetes.io'];
+    const same = async (plural: string, name: string, uid: string): Promise<boolean> => {
+      try {
+        const o = await this.lookup('', 'v1', plural).get(k.namespace, name);
+        return o.metadata.uid === uid;
+      } catch {
+        return false;
+      }
+    };
+    if (!(await same('serviceaccounts', k.serviceaccount.name, k.serviceaccount.uid))) return false;
+    return k.pod === undefined || same('pods', k.pod.name, k.pod.uid);
+  }
+
+  /**
+   * The objects a new namespace gets (`default` ServiceAccount, `kube-root-ca.crt`). Made here, with
+   * the namespace, rather than by controllers: nothing else in Switchboard needs those controllers.
+   */
+  private async createNamespaceDefaults(namespace: string): Promise<void> {
+    for (const obj of this.opts.namespaceDefaults?.(namespace) ?? []) {
+      const { plural } = resourceOf(obj);
+      try {
+        await this.lookup('', 'v1', plural).create(namespace, obj, { dryRun: false });
+      } catch (err) {
+        if (!(isStatusError(err) && err.status.reason === 'AlreadyExists')) this.log('warn', `namespace ${namespace}: creating ${obj.kind} ${obj.metadata.name ?? ''}: ${String(err)}`);
+      }
+    }
+  }
+
+  /** POST serviceaccounts/NAME/token (TokenRequest): a signed token for the ServiceAccount. */
+  private async createToken(req: IncomingMessage, res: ServerResponse, reg: Registry, ns: string, name: string): Promise<void> {
+    const key = this.opts.serviceAccountKey;
+    if (key === undefined) throw notFoundPath();
+    const body = await readBody(req);
+    const tr = decodeObjectBody(body, req.headers['content-type'], { kind: 'TokenRequest', version: 'v1' }).value as KubeObject & { spec?: unknown };
+    const sa = await reg.get(ns, name);
+    const { spec, errors } = tokenSpec(tr.spec);
+    if (errors.length > 0) throw invalid('TokenRequest', 'authentication.k8s.io', name, errors);
+    if (spec.boundPod !== undefined) {
+      const pod = await this.lookup('', 'v1', 'pods').get(ns, spec.boundPod.name);
+      if (spec.boundPod.uid !== '' && pod.metadata.uid !== spec.boundPod.uid) throw conflict({ group: '', resource: 'pods' }, spec.boundPod.name, `the UID in the bound object reference (${spec.boundPod.uid}) does not match the UID in record. The object might have been deleted and then recreated`);
+      spec.boundPod.uid = pod.metadata.uid ?? '';
+    }
+    const now = Math.floor(Date.now() / 1000);
+    const claims = claimsFor({ namespace: ns, name, uid: sa.metadata.uid ?? '' }, spec, now, randomUUID());
+    sendJson(res, 201, {
+      kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1',
+      metadata: { name, namespace: ns, creationTimestamp: null },
+      spec: { audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, boundObjectRef: spec.boundPod === undefined ? null : { kind: 'Pod', apiVersion: 'v1', ...spec.boundPod } },
+      status: { token: signToken(key.key, claims, key.kid), expirationTimestamp: new Date(claims.exp * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z') },
+    });
   }
 
   /** Handles one HTTP request; every failure becomes a Status response. */
@@ -288,7 +357,7 @@ export class ApiServer {
         res.end(ok ? 'ok' : '[-]apiserver not ready\nreadyz check failed');
         return;
       }
-      if (!this.authenticated(req)) throw unauthorized();
+      if (!(await this.authenticated(req))) throw unauthorized();
       const neg = negotiate(req.headers.accept);
       switch (path.type) {
         case 'core-root':
@@ -400,6 +469,7 @@ export class ApiServer {
       case 'POST': {
         if (p.name !== '') {
           if (p.resource === 'pods' && p.subresource === 'binding') return this.bindPod(req, res, reg, p.namespace, p.name);
+          if (p.resource === 'serviceaccounts' && p.subresource === 'token') return this.createToken(req, res, reg, p.namespace, p.name);
           throw methodNotSupported(reg.gr, 'create');
         }
         const body = await readBody(req);
@@ -407,6 +477,7 @@ export class ApiServer {
         const ns = this.namespaceFor(info, p.namespace, obj);
         await this.admitNamespace(info, ns);
         const created = await reg.create(ns, defaultObject(info, obj), { dryRun });
+        if (p.resource === 'namespaces' && p.group === '' && !dryRun) await this.createNamespaceDefaults(created.metadata.name ?? '');
         return sendJson(res, 201, created, this.warningHeaders(res));
       }
       case 'PUT': {

@@ -3,8 +3,9 @@ import { mkdirSync, writeFileSync, renameSync } from 'node:fs';
 import { resolve, join } from 'node:path';
 import { ApiServer } from '../apiserver/server.ts';
 import { ensureCredentials, renderKubeconfig } from '../apiserver/certs.ts';
-import { ensureBootstrap, registryTarget } from '../apiserver/bootstrap.ts';
+import { ensureBootstrap, namespaceDefaults, registryTarget } from '../apiserver/bootstrap.ts';
 import { publishKubernetesEndpoints } from '../apiserver/kubernetes-endpoints.ts';
+import { loadSigningKey } from '../apiserver/serviceaccount/token.ts';
 import { createServiceStrategy } from '../apiserver/service/index.ts';
 import { openStore } from '../apiserver/storage/index.ts';
 import { parseUpFlags, parseFlags, UsageError, type UpFlags } from './flags.ts';
@@ -80,6 +81,8 @@ async function startControlPlane(flags: UpFlags, podIO?: PodIO) {
   const services = createServiceStrategy();
   const api = new ApiServer({
     store, token: creds.token, tls: { cert: creds.cert, key: creds.key }, host: flags.apiHost, port: flags.apiPort, log,
+    serviceAccountKey: loadSigningKey(join(dataDir, 'pki')),
+    namespaceDefaults: (ns) => namespaceDefaults(ns, creds.caCert),
     strategies: new Map([['/services', services]]),
     ...(podIO !== undefined ? { podIO } : {}),
   });

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { Switchboard, kubectlMissing, eventually, repoRoot } from '../helpers/switchboard.ts';
+import { Switchboard, kubectlMissing, eventually, repoRoot, assertWithin } from '../helpers/switchboard.ts';
 import { startFakeUpstream, type FakeUpstream } from '../../src/cluster-dns/server/fake-upstream.ts';
 import { kubeadmCorefile } from '../../src/cluster-dns/corefile/default.ts';
 
@@ -177,9 +177,8 @@ test('seed 000: a hosts block added to the ConfigMap resolves within 5 s; other 
   assert.deepEqual(await dig('oauth.abc.com'), ['203.0.113.99'], 'from the upstream before the edit');
   const t0 = Date.now();
   await setCorefile(corefile('    hosts {\n       10.1.72.80 oauth.abc.com\n       fallthrough\n    }\n'));
-  await eventually(async () => (await dig('oauth.abc.com'))[0] === '10.1.72.80', 5_000, 50);
-  const took = Date.now() - t0;
-  assert.ok(took < 5_000, `took ${took} ms`);
+  await eventually(async () => (await dig('oauth.abc.com'))[0] === '10.1.72.80', 15_000, 50);
+  assertWithin(Date.now() - t0, 5_000, 'Corefile edit → hosts entry answered');
   assert.deepEqual(await dig('example.com'), ['93.184.216.34'], 'outside names still forwarded');
   assert.deepEqual(await dig('web.test.svc.cluster.local'), ['10.96.100.10']);
   assert.ok(up.seen.some((s) => s.name === 'example.com.'));

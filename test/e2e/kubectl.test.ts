@@ -164,3 +164,27 @@ test('requests without the token get 401', { skip }, async () => {
   assert.match(r.stderr, /You must be logged in to the server|Unauthorized/);
   void readFileSync;
 });
+
+test('new namespaces get the default ServiceAccount and kube-root-ca.crt; kubectl create token issues tokens the API accepts', { skip }, async () => {
+  await ok(['create', 'namespace', 'sa-test']);
+  assert.match(await ok(['get', 'serviceaccount', '-n', 'sa-test']), /^default\s+0\s+\d+s$/m);
+  const ca = await ok(['get', 'configmap', 'kube-root-ca.crt', '-n', 'sa-test', '-o', 'jsonpath={.data.ca\\.crt}']);
+  assert.equal(ca.trim(), sb.caCert.trim());
+  const token = (await ok(['create', 'token', 'default', '-n', 'sa-test'])).trim();
+  const claims = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString()) as { sub: string; aud: string[]; exp: number; iat: number };
+  assert.equal(claims.sub, 'system:serviceaccount:sa-test:default');
+  assert.deepEqual(claims.aud, ['https://kubernetes.default.svc.cluster.local']);
+  assert.equal(claims.exp - claims.iat, 3600);
+  // The token works in place of the admin token…
+  assert.match(await ok(['get', 'serviceaccounts', '-n', 'sa-test', '--token', token]), /^default\s/m);
+  // …a tampered one does not…
+  const bad = await sb.kubectl(['get', 'pods', '-n', 'sa-test', '--token', `${token.slice(0, -4)}AAAA`]);
+  assert.match(bad.stderr, /You must be logged in to the server|Unauthorized/);
+  // …durations below 10 minutes are refused as upstream words it…
+  assert.match(await fails(['create', 'token', 'default', '-n', 'sa-test', '--duration=5m']), /spec\.expirationSeconds: Invalid value: 300: may not specify a duration less than 10 minutes/);
+  assert.match(await fails(['create', 'token', 'nobody', '-n', 'sa-test']), /serviceaccounts "nobody" not found/);
+  // …and deleting the ServiceAccount revokes it.
+  await ok(['delete', 'serviceaccount', 'default', '-n', 'sa-test']);
+  const revoked = await sb.kubectl(['get', 'pods', '-n', 'sa-test', '--token', token]);
+  assert.match(revoked.stderr, /You must be logged in to the server|Unauthorized/);
+});
