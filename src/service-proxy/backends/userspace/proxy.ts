@@ -38,6 +38,8 @@ export interface UserspaceProxyOptions {
   readonly log?: Logger;
   /** Per-endpoint connect timeout before trying the next one (ms, default 1000). */
   readonly connectTimeoutMs?: number;
+  /** Connect timeout for the last endpoint left to try (ms, default 10 s): there is nothing to move on to. */
+  readonly lastConnectTimeoutMs?: number;
   /** UDP flows without traffic for this long are closed (ms, default 30 s, conntrack's UDP timeout). */
   readonly udpIdleTimeoutMs?: number;
 }
@@ -207,15 +209,20 @@ export class UserspaceProxy {
     const tried = new Set<string>();
     const attempt = (): void => {
       if (client.destroyed) return;
-      const c = picker.pick(clientIP, this.#candidates(svcKey, d.endpoints), tried);
+      const candidates = this.#candidates(svcKey, d.endpoints);
+      const c = picker.pick(clientIP, candidates, tried);
       if (c === undefined) {
         client.resetAndDestroy();
         return;
       }
       tried.add(c.endpoint);
+      // The short timeout is for moving on to another endpoint; the last one left gets a long one (a
+      // slow connect on a busy node is not turned into a reset).
+      const last = candidates.every((x) => tried.has(x.endpoint));
+      const timeoutMs = last ? this.#o.lastConnectTimeoutMs ?? 10_000 : this.#o.connectTimeoutMs ?? 1000;
       const sep = c.endpoint.lastIndexOf(':');
       const upstream = connect({ host: c.endpoint.slice(0, sep), port: Number(c.endpoint.slice(sep + 1)), allowHalfOpen: true, noDelay: true });
-      const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), this.#o.connectTimeoutMs ?? 1000);
+      const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), timeoutMs);
       timer.unref();
       const onEarlyError = (err: Error) => {
         clearTimeout(timer);
