@@ -9,14 +9,15 @@ import {
   unauthorized, conflict, invalid, type Status,
 } from '../machinery/status.ts';
 import { resourceOf } from './bootstrap.ts';
+import { admitServiceAccount } from './serviceaccount/admission.ts';
 import { checkToken, claimsFor, defaultAudiences, defaultIssuer, signToken, tokenSpec } from './serviceaccount/token.ts';
 import type { Store, Watch } from './storage/types.ts';
-import { Registry, resourcePrefix, nowRFC3339, type ApiWatchEvent, type Filter } from './registry.ts';
+import { Registry, generateName, resourcePrefix, nowRFC3339, type ApiWatchEvent, type Filter } from './registry.ts';
 import type { Strategy } from './strategy.ts';
 import { parseApiPath, parseListQuery, parseResourceVersion, negotiate, type ListQuery } from './request.ts';
 import { readBody, decodeObjectBody, mediaType, parseJson } from './body.ts';
 import { WatchWriter, defaultWatchTimeoutMs } from './watch.ts';
-import type { KubeObject } from '../api/types.ts';
+import type { KubeObject, Pod } from '../api/types.ts';
 import {
   builtinResources, resourceInfoFromCRD, type ResourceInfo,
   coreVersions, groupList, apiGroup, resourceList, aggregatedDiscovery, AGGREGATED_DISCOVERY_CONTENT_TYPE,
@@ -306,6 +307,21 @@ export class ApiServer {
     return k.pod === undefined || same('pods', k.pod.name, k.pod.uid);
   }
 
+  /** ServiceAccount admission (see serviceaccount/admission.ts): the Pod's token volume. */
+  private async admitPodServiceAccount(ns: string, obj: KubeObject): Promise<void> {
+    const pod = obj as Pod;
+    const name = pod.spec?.serviceAccountName || pod.spec?.serviceAccount || 'default';
+    let sa: KubeObject | undefined;
+    try {
+      sa = await this.lookup('', 'v1', 'serviceaccounts').get(ns, name);
+    } catch {
+      // Upstream refuses the Pod; here it runs without a token volume (namespaces made before
+      // Switchboard created ServiceAccounts have none).
+      sa = undefined;
+    }
+    admitServiceAccount(pod, sa as { automountServiceAccountToken?: boolean } | undefined, generateName('').slice(0, 5));
+  }
+
   /**
    * The objects a new namespace gets (`default` ServiceAccount, `kube-root-ca.crt`). Made here, with
    * the namespace, rather than by controllers: nothing else in Switchboard needs those controllers.
@@ -476,6 +492,7 @@ export class ApiServer {
         const obj = this.decodeForWrite(body, req, info, q, res);
         const ns = this.namespaceFor(info, p.namespace, obj);
         await this.admitNamespace(info, ns);
+        if (p.resource === 'pods' && p.group === '' && this.opts.serviceAccountKey !== undefined) await this.admitPodServiceAccount(ns, obj);
         const created = await reg.create(ns, defaultObject(info, obj), { dryRun });
         if (p.resource === 'namespaces' && p.group === '' && !dryRun) await this.createNamespaceDefaults(created.metadata.name ?? '');
         return sendJson(res, 201, created, this.warningHeaders(res));

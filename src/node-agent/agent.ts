@@ -213,6 +213,19 @@ export class NodeAgent {
           throw err;
         }
       },
+      serviceAccountToken: async (pod, audience, expirationSeconds) => {
+        const ns = pod.metadata.namespace ?? 'default';
+        const sa = pod.spec?.serviceAccountName ?? 'default';
+        const r = await client.request('POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`, {
+          apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest',
+          spec: {
+            ...(audience !== '' ? { audiences: [audience] } : {}), expirationSeconds,
+            boundObjectRef: { kind: 'Pod', apiVersion: 'v1', name: pod.metadata.name ?? '', uid: pod.metadata.uid ?? '' },
+          },
+        });
+        if (r.statusCode !== 201 && r.statusCode !== 200) throw new Error(`TokenRequest for ${ns}/${sa}: HTTP ${r.statusCode}: ${r.body.slice(0, 200)}`);
+        return r.json<{ status?: { token?: string } }>().status?.token;
+      },
       writeStatus: (pod, status) => this.writeStatus(pod, status),
       deletePod: async (pod) => {
         try {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { builtinHostDirs, imageRepo, normalizeImage, resolveLaunch, type CatalogContext } from './catalog.ts';
+import { builtinHostDirs, imageRepo, normalizeImage, resolveContainerPath, resolveLaunch, type CatalogContext } from './catalog.ts';
 
 const ctx: CatalogContext = { node: '/usr/bin/node', agnhost: '/a/agnhost.ts' };
 
@@ -56,4 +56,18 @@ test('built-in commands get Node and Switchboard bound back when a private direc
   for (const c of cases) {
     assert.deepEqual(builtinHostDirs(c.argv, { node: c.node, agnhost: `${c.root}/src/node-agent/agnhost/main.ts`, root: c.root }), c.want, c.name);
   }
+});
+
+test('mount targets resolve symlinks as the container root has them', () => {
+  const links: Record<string, string> = { '/var/run': '/run', '/lib': 'usr/lib', '/etc/resolv.conf': '../run/systemd/resolve/stub-resolv.conf', '/loop': '/loop' };
+  const rl = (p: string): string | undefined => links[p];
+  const cases: Array<[string, string]> = [
+    ['/var/run/secrets/kubernetes.io/serviceaccount', '/run/secrets/kubernetes.io/serviceaccount'],
+    ['/lib/modules', '/usr/lib/modules'],
+    ['/etc/resolv.conf', '/run/systemd/resolve/stub-resolv.conf'],
+    ['/usr/share/nginx/html', '/usr/share/nginx/html'],
+    ['/data/../var/run/x', '/run/x'],
+    ['/loop/x', '/loop/x'],
+  ];
+  for (const [path, want] of cases) assert.equal(resolveContainerPath(path, rl), want, path);
 });

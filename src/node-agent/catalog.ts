@@ -152,3 +152,34 @@ export function resolveLaunch(container: Container, ctx: CatalogContext): Launch
       `set command (and args) to a program installed here, or use a built-in image (${catalogImages.join(', ')})`,
   };
 }
+
+/**
+ * A container path with the symlinks of its existing parts resolved as they are in the container's
+ * root, which is an overlay of the host's (Debian's /var/run → /run): a bind mount onto an unresolved
+ * path would follow the symlink out of the container root. `readlink` answers for the host's files
+ * (undefined: not a symlink or missing). Pure over that function.
+ */
+export function resolveContainerPath(path: string, readlink: (p: string) => string | undefined): string {
+  let parts = path.split('/').filter((x) => x !== '' && x !== '.');
+  const out: string[] = [];
+  for (let hops = 0; parts.length > 0 && hops < 40;) {
+    const head = parts.shift() ?? '';
+    if (head === '..') {
+      out.pop();
+      continue;
+    }
+    const candidate = `/${[...out, head].join('/')}`;
+    const link = readlink(candidate);
+    if (link === undefined) {
+      out.push(head);
+      continue;
+    }
+    hops++;
+    const target = link.split('/').filter((x) => x !== '' && x !== '.');
+    if (link.startsWith('/')) out.length = 0;
+    parts = [...target, ...parts];
+  }
+  // A symlink loop: left as it is (the mount fails with ELOOP, as it would in any runtime).
+  if (parts.length > 0) return path;
+  return `/${out.join('/')}`;
+}

@@ -12,6 +12,11 @@ export class EnvError extends Error {
 export interface EnvRefs {
   configMap(name: string): ConfigMap | undefined;
   secret(name: string): Secret | undefined;
+  /**
+   * A ServiceAccount token for the Pod (projected serviceAccountToken sources), fetched beforehand;
+   * undefined when it could not be had. Absent: the agent mints none (the file is left out).
+   */
+  token?(audience: string, expirationSeconds: number): string | undefined;
 }
 
 /** Pod-level values that fieldRef and resourceFieldRef read. */

@@ -4,16 +4,16 @@
 // (SIGTERM, grace period, SIGKILL), remove the sandbox and delete the Pod object. Syncs are serialized:
 // anything that happens (a Pod update, an exit, a probe result, a timer) marks the worker dirty and the
 // loop runs again.
-import { mkdirSync, rmSync, writeFileSync, chmodSync, existsSync, cpSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, writeFileSync, chmodSync, existsSync, cpSync, statSync, renameSync, readlinkSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { ConfigMap, Container, ContainerState, Pod, PodStatus, Secret, Service } from '../api/types.ts';
 import type { Clock, Timer } from '../client/clock.ts';
-import { resolveLaunch, normalizeImage, builtinHostDirs, type CatalogContext, type Launch } from './catalog.ts';
+import { resolveLaunch, normalizeImage, builtinHostDirs, resolveContainerPath, type CatalogContext, type Launch } from './catalog.ts';
 import { containerEnv, EnvError, type EnvRefs } from './env.ts';
 import { renderHosts, renderResolvConf, podHostname, type DnsSettings } from './files.ts';
 import { renderNginxConf, renderNginxDefaultServer } from './nginx.ts';
-import { volumeContent, VolumeError, safeRelative } from './volumes.ts';
+import { volumeContent, tokenSources, VolumeError, safeRelative } from './volumes.ts';
 import { computePodStatus, rfc3339, type ContainerView, type PodView } from './status.ts';
 import { RestartBackoff, goDuration, type RestartBackoffOptions } from './backoff.ts';
 import { LogWriter } from './logs.ts';
@@ -21,6 +21,15 @@ import { ProbeWorker, type ProbeKind } from './probes/worker.ts';
 import { runProbe, type ExecRunner } from './probes/probe.ts';
 import type { EventSink } from './events.ts';
 import type { ContainerProcess, ExecOptions, ExecProcess, Mount, Runtime, Sandbox } from './runtime/types.ts';
+
+/** The host's symlink at `p`, if it is one (the container root is an overlay of the host's). */
+function hostReadlink(p: string): string | undefined {
+  try {
+    return readlinkSync(p);
+  } catch {
+    return undefined;
+  }
+}
 
 export type LogFn = (level: 'debug' | 'info' | 'warn' | 'error', msg: string) => void;
 
@@ -40,6 +49,11 @@ export interface WorkerContext {
   services(): Service[];
   configMap(ns: string, name: string): Promise<ConfigMap | undefined>;
   secret(ns: string, name: string): Promise<Secret | undefined>;
+  /**
+   * A TokenRequest for the Pod's ServiceAccount, bound to the Pod; undefined when the API server gives
+   * none. Absent: projected serviceAccountToken sources are left out.
+   */
+  serviceAccountToken?(pod: Pod, audience: string, expirationSeconds: number): Promise<string | undefined>;
   /** Writes pods/status. */
   writeStatus(pod: Pod, status: PodStatus): Promise<void>;
   /** Deletes the Pod object for good (grace 0, uid precondition). */
@@ -220,6 +234,11 @@ export class PodWorker {
       await this.pushStatus();
       return;
     }
+    if (this.tokenRefreshAt !== undefined) {
+      const due = this.tokenRefreshAt - this.ctx.clock.now();
+      if (due <= 0) await this.refreshTokens();
+      else this.wakeIn(due);
+    }
     const initDone = await this.syncInit();
     if (initDone) {
       for (const slot of this.slots) if (!slot.init) await this.syncContainer(slot);
@@ -290,8 +309,53 @@ export class PodWorker {
       ...[...cmNames].map(async (n) => { cms.set(n, await this.ctx.configMap(ns, n)); }),
       ...[...secretNames].map(async (n) => { secrets.set(n, await this.ctx.secret(ns, n)); }),
     ]);
-    return { configMap: (n) => cms.get(n), secret: (n) => secrets.get(n) };
+    const refs: EnvRefs = { configMap: (n) => cms.get(n), secret: (n) => secrets.get(n) };
+    const fetchToken = this.ctx.serviceAccountToken;
+    const sources = tokenSources(this.pod);
+    if (fetchToken !== undefined && sources.length > 0) {
+      const tokens = new Map<string, string | undefined>();
+      await Promise.all(sources.map(async (t) => {
+        const key = `${t.audience ?? ''}|${t.expirationSeconds ?? 3600}`;
+        try {
+          tokens.set(key, await fetchToken(this.pod, t.audience ?? '', t.expirationSeconds ?? 3600));
+        } catch (err) {
+          this.ctx.log('warn', `pod ${this.name}: token request failed: ${err instanceof Error ? err.message : String(err)}`);
+          tokens.set(key, undefined);
+        }
+      }));
+      refs.token = (aud, exp) => tokens.get(`${aud}|${exp}`);
+      // As the kubelet: a fresh token once 80 % of the shortest lifetime has passed.
+      const shortest = Math.min(...sources.map((t) => t.expirationSeconds ?? 3600));
+      this.tokenRefreshAt = this.ctx.clock.now() + shortest * 800;
+    }
+    return refs;
   }
+
+  /** Rewrites the projected volumes that carry ServiceAccount tokens (each file replaced atomically). */
+  private async refreshTokens(): Promise<void> {
+    const refs = await this.refs();
+    const ip = this.sandbox?.ip ?? '';
+    for (const v of this.pod.spec?.volumes ?? []) {
+      if (!(v.projected?.sources ?? []).some((s) => (s as { serviceAccountToken?: unknown }).serviceAccountToken !== undefined)) continue;
+      try {
+        const content = volumeContent(this.pod, v, refs, ip);
+        if (content.kind !== 'files') continue;
+        for (const f of content.files) {
+          if (!safeRelative(f.path)) continue;
+          const p = join(this.dir, 'volumes', v.name, f.path);
+          writeFileSync(`${p}.tmp`, f.data, { mode: f.mode });
+          renameSync(`${p}.tmp`, p);
+        }
+      } catch (err) {
+        if (!(err instanceof VolumeError)) throw err;
+        this.event('Warning', 'FailedMount', err.message);
+        this.tokenRefreshAt = this.ctx.clock.now() + 10_000;
+      }
+    }
+  }
+
+  /** When the projected ServiceAccount tokens are due for renewal (ms, clock time). */
+  private tokenRefreshAt: number | undefined;
 
   private async prepareVolumes(): Promise<boolean> {
     const refs = await this.refs();
@@ -411,7 +475,8 @@ export class PodWorker {
       }
       mounts.push({ source, target: vm.mountPath, readOnly: vm.readOnly === true, file });
     }
-    return mounts;
+    if (this.ctx.runtime.mode !== 'netns') return mounts;
+    return mounts.map((m) => ({ ...m, target: resolveContainerPath(m.target, hostReadlink) }));
   }
 
   /** Host mode: nginx gets its own config, docroot and listen address under the Pod directory. */

@@ -97,6 +97,21 @@ function downward(pod: Pod, items: readonly DownwardItem[], mode: number, podIP:
   });
 }
 
+/** A projected serviceAccountToken source. */
+export interface TokenSource {
+  path: string;
+  audience?: string;
+  expirationSeconds?: number;
+}
+
+/** The token sources of a Pod's projected volumes (the tokens the agent must fetch before mounting). */
+export function tokenSources(pod: Pod): TokenSource[] {
+  return (pod.spec?.volumes ?? []).flatMap((v) => (v.projected?.sources ?? []).flatMap((s) => {
+    const t = (s as { serviceAccountToken?: TokenSource }).serviceAccountToken;
+    return t === undefined ? [] : [t];
+  }));
+}
+
 /** The content of one volume. Throws VolumeError when a required ConfigMap, Secret or key is missing. */
 export function volumeContent(pod: Pod, v: Volume, refs: EnvRefs, podIP: string): VolumeContent {
   if (v.emptyDir !== undefined) return { kind: 'emptyDir' };
@@ -115,11 +130,16 @@ export function volumeContent(pod: Pod, v: Volume, refs: EnvRefs, podIP: string)
     const mode = v.projected.defaultMode ?? defaultMode;
     const files: VolumeFile[] = [];
     for (const src of v.projected.sources ?? []) {
-      const s = src as { configMap?: SourceRef; secret?: SourceRef; downwardAPI?: { items?: DownwardItem[] }; serviceAccountToken?: { path: string } };
+      const s = src as { configMap?: SourceRef; secret?: SourceRef; downwardAPI?: { items?: DownwardItem[] }; serviceAccountToken?: TokenSource };
       if (s.configMap !== undefined) files.push(...fromConfigMap(s.configMap, refs, mode, v.name));
       if (s.secret !== undefined) files.push(...fromSecret(s.secret, refs, mode, v.name));
       if (s.downwardAPI !== undefined) files.push(...downward(pod, s.downwardAPI.items ?? [], mode, podIP));
-      // serviceAccountToken: Switchboard does not mint service account tokens; the file is left out.
+      if (s.serviceAccountToken !== undefined && refs.token !== undefined) {
+        const t = s.serviceAccountToken;
+        const token = refs.token(t.audience ?? '', t.expirationSeconds ?? 3600);
+        if (token === undefined) throw new VolumeError(`MountVolume.SetUp failed for volume "${v.name}" : failed to fetch token: the API server did not issue a token for service account "${pod.spec?.serviceAccountName ?? 'default'}"`);
+        files.push({ path: t.path, data: Buffer.from(token), mode });
+      }
     }
     return { kind: 'files', files };
   }

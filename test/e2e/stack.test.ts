@@ -76,6 +76,12 @@ test('seed 002 on the full stack: ClusterIP from the host, names from a Pod, cle
   assert.match(fromPod, /"gitVersion": ?"v1\.32\.\d+[^"]*"[\s\S]*\n10\.96\.0\.1:443\n$/);
   const fromHost = spawnSync('curl', ['-sk', '--max-time', '5', 'https://10.96.0.1/version'], { encoding: 'utf8' });
   assert.match(fromHost.stdout, /"gitVersion"/);
+  // In-cluster credentials, as client libraries read them: the Pod's token, CA and namespace.
+  const sa = '/var/run/secrets/kubernetes.io/serviceaccount';
+  const inCluster = await ok(['exec', '-n', 'test', pod, '--', 'sh', '-c',
+    `cat ${sa}/namespace; echo; curl -s --max-time 5 --cacert ${sa}/ca.crt -H "Authorization: Bearer $(cat ${sa}/token)" https://kubernetes.default.svc/api/v1/namespaces/test/pods`]);
+  assert.match(inCluster, /^test\n/);
+  assert.match(inCluster, /"kind": ?"PodList"/);
 
   // A readiness probe gates traffic: the Pod joins the EndpointSlice when the probe passes, leaves it
   // within periodSeconds × failureThreshold + 1 s of failing, and the ClusterIP then refuses.
