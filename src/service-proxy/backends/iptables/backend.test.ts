@@ -93,6 +93,19 @@ test('cleanup removes every chain and jump we made', async () => {
   }
 });
 
+test('cleanup removes the tables our first sync created (iptables-nft), and only those', async () => {
+  const { clock, ipt, p } = setup();
+  // mangle did not exist before us; nat did, and filter gets a rule of another tool's after our start.
+  ipt.missing.add('mangle');
+  ipt.missing.add('filter');
+  p.setSynced();
+  await clock.advance(0);
+  assert.deepEqual([...ipt.missing], [], 'every table in use');
+  await ipt.restore('*filter\n:OTHER - [0:0]\n-A INPUT -j OTHER\nCOMMIT\n');
+  await p.backend.cleanup();
+  assert.deepEqual([...ipt.missing], ['mangle'], 'mangle removed; filter kept for the other tool; nat was there before');
+});
+
 test('conntrack reconciler runs after each sync', async () => {
   const { clock, p, conntrack } = setup();
   conntrack.entries = [{ proto: 'udp', state: '', origSrc: '10.0.0.2', origDst: '172.30.0.47', origSport: 5000, origDport: 53, replySrc: '10.180.0.99', replySport: 53 }];

@@ -26,6 +26,8 @@ export interface IptablesBackendOptions {
 export class IptablesBackend implements Backend {
   readonly mode = 'iptables' as const;
   readonly #client: IptablesClient;
+  /** Tables that did not exist before our first sync since the last cleanup (undefined: not looked yet). */
+  #createdTables: Set<IptablesTable> | undefined;
   readonly #beLiberal: boolean;
   readonly #maxLines: number;
   /** Per-service chains we know exist; undefined until a full sync has read them. */
@@ -83,6 +85,10 @@ export class IptablesBackend implements Backend {
     }
     await this.#client.deleteChain('mangle', chains.canary);
     for (const table of ['nat', 'filter'] as const) await this.#client.deleteChain(table, chains.canary);
+    // Tables our first sync brought into being (iptables-nft makes them on first use) go too, when
+    // nothing else has put anything in them since.
+    for (const table of this.#createdTables ?? []) await this.#client.deleteTableIfEmpty(table);
+    this.#createdTables = undefined;
     this.#existing = undefined;
     this.#needFull = true;
   }
@@ -92,6 +98,11 @@ export class IptablesBackend implements Backend {
   }
 
   async #ensureHooks(): Promise<void> {
+    if (this.#createdTables === undefined) {
+      const created = new Set<IptablesTable>();
+      for (const table of canaryTables) if (!(await this.#client.tableExists(table))) created.add(table);
+      this.#createdTables = created;
+    }
     for (const table of canaryTables) await this.#client.ensureChain(table, chains.canary);
     for (const ch of topLevelChains.filter) await this.#client.ensureChain('filter', ch);
     for (const ch of topLevelChains.nat) await this.#client.ensureChain('nat', ch);

@@ -3,6 +3,7 @@
 // 1.8, or legacy). The in-memory twin is fake.ts.
 import type { Executor } from '../../exec.ts';
 import { ExecError, mustRun } from '../../exec.ts';
+import { isBuiltinChain, parseSave } from './ruleset.ts';
 
 export type IptablesTable = 'filter' | 'nat' | 'mangle';
 
@@ -21,11 +22,17 @@ export interface IptablesClient {
   chainExists(table: IptablesTable, chain: string): Promise<boolean>;
   /** Flushes and deletes a chain if it exists. */
   deleteChain(table: IptablesTable, chain: string): Promise<void>;
+  /** False when the table does not exist yet (iptables-nft makes tables on first use; legacy tables always exist). */
+  tableExists(table: IptablesTable): Promise<boolean>;
+  /** Removes the table when it holds nothing but empty built-in chains (iptables-nft; a no-op on legacy). */
+  deleteTableIfEmpty(table: IptablesTable): Promise<void>;
 }
 
 /** The real client; `executor` may be pinned to a network namespace. */
 export function realIptables(ex: Executor): IptablesClient {
   const ipt = (args: readonly string[]) => ex.run('iptables', ['-w', '5', ...args]);
+  let nftBased: Promise<boolean> | undefined;
+  const isNft = (): Promise<boolean> => (nftBased ??= ex.run('iptables', ['-V']).then((r) => /nf_tables/.test(r.stdout), () => false));
   return {
     async restore(input) {
       const r = await ex.run('iptables-restore', ['-w', '5', '--noflush', '--counters'], input);
@@ -57,6 +64,16 @@ export function realIptables(ex: Executor): IptablesClient {
     async deleteChain(table, chain) {
       await ipt(['-t', table, '-F', chain]);
       await ipt(['-t', table, '-X', chain]);
+    },
+    async tableExists(table) {
+      if (!(await isNft())) return true;
+      return (await ex.run('nft', ['list', 'table', 'ip', table])).code === 0;
+    },
+    async deleteTableIfEmpty(table) {
+      if (!(await isNft())) return;
+      const t = parseSave(await mustRun(ex, 'iptables-save', ['-t', table])).get(table);
+      const empty = t === undefined || [...t].every(([chain, rules]) => isBuiltinChain(table, chain) && rules.length === 0);
+      if (empty) await ex.run('nft', ['delete', 'table', 'ip', table]);
     },
   };
 }

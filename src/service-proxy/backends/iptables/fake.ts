@@ -10,6 +10,8 @@ export class FakeIptables implements IptablesClient {
   readonly restores: string[] = [];
   /** Fail the next N restores (to test retries and fall-back to full syncs). */
   failNextRestores = 0;
+  /** Tables that do not exist yet, as with iptables-nft before first use (default: none, as legacy). */
+  readonly missing = new Set<IptablesTable>();
 
   async restore(input: string): Promise<void> {
     this.restores.push(input);
@@ -25,6 +27,7 @@ export class FakeIptables implements IptablesClient {
   }
 
   async ensureChain(table: IptablesTable, chain: string): Promise<void> {
+    this.missing.delete(table);
     const t = this.tables.get(table);
     if (t !== undefined && !t.has(chain)) t.set(chain, []);
   }
@@ -49,6 +52,15 @@ export class FakeIptables implements IptablesClient {
 
   async deleteChain(table: IptablesTable, chain: string): Promise<void> {
     if (!isBuiltinChain(table, chain)) this.tables.get(table)?.delete(chain);
+  }
+
+  async tableExists(table: IptablesTable): Promise<boolean> {
+    return !this.missing.has(table);
+  }
+
+  async deleteTableIfEmpty(table: IptablesTable): Promise<void> {
+    const t = this.tables.get(table);
+    if (t !== undefined && [...t].every(([chain, rules]) => isBuiltinChain(table, chain) && rules.length === 0)) this.missing.add(table);
   }
 
   /** Simulates another tool flushing our chains (`iptables -t nat -F; -X`). */
