@@ -81,6 +81,14 @@ function pipeUpgrade(ep: { host: string; port: number }, path: string, req: Inco
 
 /** PodIO that forwards to each Pod's node agent over HTTPS. */
 export function remotePodIO(o: RemotePodIOOptions): PodIOHandlers {
+  /** An upgrade (exec, attach, port-forward) piped to the agent's kubelet-style path. */
+  const forward = async (subresource: string, pod: KubeObject, query: URLSearchParams, req: IncomingMessage, socket: Duplex, head?: Buffer): Promise<void> => {
+    const kind = subresource === 'exec' ? 'exec' : subresource === 'attach' ? 'attach' : subresource === 'portforward' ? 'portForward' : undefined;
+    if (kind === undefined) throw badRequest(`${subresource} is not supported`);
+    const container = kind === 'portForward' ? '' : pickContainer(pod as Pod, query.get('container') ?? '');
+    const ep = await endpointFor(o, pod);
+    await pipeUpgrade(ep, agentPath(kind, pod, container, query), req, socket, head, o.token);
+  };
   return {
     async logs(pod, query, req, res) {
       const container = pickContainer(pod as Pod, query.get('container') ?? '');
@@ -101,37 +109,10 @@ export function remotePodIO(o: RemotePodIOOptions): PodIOHandlers {
         up.end();
       });
     },
-    async exec(pod, query, req, _res) {
-      const container = pickContainer(pod as Pod, query.get('container') ?? '');
-      const ep = await endpointFor(o, pod);
-      await pipeUpgrade(ep, agentPath('exec', pod, container, query), req, takeOverSocket(req), undefined, o.token);
-    },
-    async portForward(pod, query, req, _res) {
-      const ep = await endpointFor(o, pod);
-      await pipeUpgrade(ep, agentPath('portForward', pod, '', query), req, takeOverSocket(req), undefined, o.token);
-    },
-    async attach(pod, query, req, _res) {
-      const container = pickContainer(pod as Pod, query.get('container') ?? '');
-      const ep = await endpointFor(o, pod);
-      await pipeUpgrade(ep, agentPath('attach', pod, container, query), req, takeOverSocket(req), undefined, o.token);
-    },
-    async upgrade(pod, subresource, query, req, socket, head) {
-      if (subresource === 'attach') {
-        const container = pickContainer(pod as Pod, query.get('container') ?? '');
-        const ep = await endpointFor(o, pod);
-        await pipeUpgrade(ep, agentPath('attach', pod, container, query), req, socket, head, o.token);
-        return;
-      }
-      if (subresource === 'portforward') {
-        const ep = await endpointFor(o, pod);
-        await pipeUpgrade(ep, agentPath('portForward', pod, '', query), req, socket, head, o.token);
-        return;
-      }
-      if (subresource !== 'exec') throw badRequest(`${subresource} is not supported`);
-      const container = pickContainer(pod as Pod, query.get('container') ?? '');
-      const ep = await endpointFor(o, pod);
-      await pipeUpgrade(ep, agentPath('exec', pod, container, query), req, socket, head, o.token);
-    },
+    exec: (pod, query, req, _res) => forward('exec', pod, query, req, takeOverSocket(req)),
+    portForward: (pod, query, req, _res) => forward('portforward', pod, query, req, takeOverSocket(req)),
+    attach: (pod, query, req, _res) => forward('attach', pod, query, req, takeOverSocket(req)),
+    upgrade: (pod, subresource, query, req, socket, head) => forward(subresource, pod, query, req, socket, head),
   };
 }
 
