@@ -3,7 +3,7 @@
 // `kubernetes`, both pointing at the address Pods reach the API server on. The Service has no
 // selector, so the EndpointSlice and Endpoints controllers leave both alone. Builders are pure.
 import type { EndpointSlice, KubeObject } from '../api/types.ts';
-import { builtin, isNotFound, type ApiClient } from '../client/index.ts';
+import { builtin, createOrReplace, type ApiClient } from '../client/index.ts';
 
 /** Endpoints and EndpointSlice for the API server at `address:port`. */
 export function kubernetesEndpoints(address: string, port: number): { endpoints: KubeObject; slice: EndpointSlice } {
@@ -26,21 +26,9 @@ export function kubernetesEndpoints(address: string, port: number): { endpoints:
   };
 }
 
-async function upsert<T extends KubeObject>(client: ApiClient, group: string, plural: string, want: T): Promise<void> {
-  const res = client.resource<T>(builtin(plural, group));
-  const ns = want.metadata.namespace ?? 'default';
-  try {
-    const cur = await res.get(ns, want.metadata.name ?? '');
-    await res.update({ ...want, metadata: { ...cur.metadata, ...want.metadata, resourceVersion: cur.metadata.resourceVersion ?? '' } });
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    await res.create(ns, want);
-  }
-}
-
 /** Writes both objects (create or replace). */
 export async function publishKubernetesEndpoints(client: ApiClient, address: string, port: number): Promise<void> {
   const { endpoints, slice } = kubernetesEndpoints(address, port);
-  await upsert(client, '', 'endpoints', endpoints);
-  await upsert(client, 'discovery.k8s.io', 'endpointslices', slice);
+  await createOrReplace(client.resource(builtin('endpoints')), endpoints);
+  await createOrReplace(client.resource<EndpointSlice>(builtin('endpointslices', 'discovery.k8s.io')), slice);
 }

@@ -28,3 +28,4 @@ export { Controller, type ControllerOptions, type ControllerStats, type Reconcil
 export { Backoff, type BackoffOptions } from './backoff.ts';
 export { FakeClock, realClock, sleep, flushMicrotasks, type Clock, type Timer } from './clock.ts';
 export { NdjsonDecoder } from './ndjson.ts';
+export { createOrReplace } from './replace.ts';

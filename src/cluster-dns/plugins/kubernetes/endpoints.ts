@@ -3,7 +3,7 @@
 // these endpoints. Managed under Switchboard's own managed-by label, so the EndpointSlice
 // controller (which only touches slices it manages) leaves it alone.
 import type { EndpointSlice } from '../../../api/types.ts';
-import { builtin, isNotFound, type ApiClient } from '../../../client/index.ts';
+import { builtin, createOrReplace, isNotFound, type ApiClient } from '../../../client/index.ts';
 import { ipFamily } from '../../dns/ip.ts';
 
 export const kubeDnsSliceName = 'kube-dns-switchboard';
@@ -47,15 +47,7 @@ const ref = () => builtin('endpointslices', 'discovery.k8s.io');
 
 /** Creates or replaces the slice. */
 export async function publishKubeDns(client: ApiClient, t: PublishTarget): Promise<void> {
-  const res = client.resource<EndpointSlice>(ref());
-  const want = kubeDnsEndpointSlice(t);
-  try {
-    const cur = await res.get('kube-system', kubeDnsSliceName);
-    await res.update({ ...want, metadata: { ...want.metadata, resourceVersion: cur.metadata.resourceVersion ?? '' } });
-  } catch (e) {
-    if (!isNotFound(e)) throw e;
-    await res.create('kube-system', want);
-  }
+  await createOrReplace(client.resource<EndpointSlice>(ref()), kubeDnsEndpointSlice(t));
 }
 
 /** Deletes the slice (missing is fine). */
