@@ -6,8 +6,8 @@ import { join, resolve } from 'node:path';
 import { networkInterfaces, hostname } from 'node:os';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import type { ConfigMap, Node, Pod, PodStatus, Secret, Service } from '../api/types.ts';
-import { builtin, type ApiClient } from '../client/types.ts';
+import type { ConfigMap, KubeObject, Node, Pod, PodStatus, Secret, Service } from '../api/types.ts';
+import { builtin, type ApiClient, type ResourceClient } from '../client/types.ts';
 import { Informer } from '../client/informer.ts';
 import { isNotFound } from '../client/errors.ts';
 import { realClock, type Clock } from '../client/clock.ts';
@@ -197,22 +197,8 @@ export class NodeAgent {
       allocateIP: () => this.ipam.allocate(),
       releaseIP: (ip) => this.ipam.release(ip),
       services: () => this.services?.cache.list() ?? [],
-      configMap: async (ns, name) => {
-        try {
-          return await client.resource<ConfigMap>(builtin('configmaps')).get(ns, name);
-        } catch (err) {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        }
-      },
-      secret: async (ns, name) => {
-        try {
-          return await client.resource<Secret>(builtin('secrets')).get(ns, name);
-        } catch (err) {
-          if (isNotFound(err)) return undefined;
-          throw err;
-        }
-      },
+      configMap: (ns, name) => getIfExists(client.resource<ConfigMap>(builtin('configmaps')), ns, name),
+      secret: (ns, name) => getIfExists(client.resource<Secret>(builtin('secrets')), ns, name),
       serviceAccountToken: async (pod, audience, expirationSeconds) => {
         const ns = pod.metadata.namespace ?? 'default';
         const sa = pod.spec?.serviceAccountName ?? 'default';
@@ -296,5 +282,15 @@ export class NodeAgent {
       }
     }
     if (this.events instanceof ApiEventSink) await this.events.flush();
+  }
+}
+
+/** The object, or undefined when it does not exist. */
+async function getIfExists<T extends KubeObject>(res: ResourceClient<T>, ns: string, name: string): Promise<T | undefined> {
+  try {
+    return await res.get(ns, name);
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
   }
 }
