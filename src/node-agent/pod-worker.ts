@@ -309,13 +309,18 @@ export class PodWorker {
       ...[...cmNames].map(async (n) => { cms.set(n, await this.ctx.configMap(ns, n)); }),
       ...[...secretNames].map(async (n) => { secrets.set(n, await this.ctx.secret(ns, n)); }),
     ]);
-    const refs: EnvRefs = { configMap: (n) => cms.get(n), secret: (n) => secrets.get(n) };
+    return { configMap: (n) => cms.get(n), secret: (n) => secrets.get(n) };
+  }
+
+  /** `refs()` plus the ServiceAccount tokens of the Pod's projected volumes (only volumes need them). */
+  private async volumeRefs(): Promise<EnvRefs> {
+    const refs = await this.refs();
     const fetchToken = this.ctx.serviceAccountToken;
     const sources = tokenSources(this.pod);
     if (fetchToken !== undefined && sources.length > 0) {
       const tokens = new Map<string, string | undefined>();
-      await Promise.all(sources.map(async (t) => {
-        const key = `${t.audience ?? ''}|${t.expirationSeconds ?? 3600}`;
+      const wanted = new Map(sources.map((t) => [`${t.audience ?? ''}|${t.expirationSeconds ?? 3600}`, t]));
+      await Promise.all([...wanted].map(async ([key, t]) => {
         try {
           tokens.set(key, await fetchToken(this.pod, t.audience ?? '', t.expirationSeconds ?? 3600));
         } catch (err) {
@@ -333,7 +338,7 @@ export class PodWorker {
 
   /** Rewrites the projected volumes that carry ServiceAccount tokens (each file replaced atomically). */
   private async refreshTokens(): Promise<void> {
-    const refs = await this.refs();
+    const refs = await this.volumeRefs();
     const ip = this.sandbox?.ip ?? '';
     for (const v of this.pod.spec?.volumes ?? []) {
       if (!(v.projected?.sources ?? []).some((s) => (s as { serviceAccountToken?: unknown }).serviceAccountToken !== undefined)) continue;
@@ -358,7 +363,7 @@ export class PodWorker {
   private tokenRefreshAt: number | undefined;
 
   private async prepareVolumes(): Promise<boolean> {
-    const refs = await this.refs();
+    const refs = await this.volumeRefs();
     const ip = this.sandbox?.ip ?? '';
     try {
       for (const v of this.pod.spec?.volumes ?? []) {
