@@ -8,25 +8,16 @@ import { startTestServer, type TestServer } from '../client/testing.ts';
 import { startIngress, StaticSource, type RunningIngress } from './index.ts';
 import { bootstrapClasses, makeIngress, makeService, makeSlice, makeState, rule } from './route-table/fake.ts';
 import { startEcho, get, closeClients, type EchoServer } from './data-plane/testing.ts';
+import { waitFor } from '../controllers/testing.ts';
 
 let ts: TestServer;
 let ing: RunningIngress;
 let a: EchoServer;
 let b: EchoServer;
 
-async function eventually<T>(fn: () => Promise<T | undefined | false>, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > end) throw new Error(`condition not met within ${ms}ms${last !== undefined ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+/** Polls every 50 ms (the shared waitFor of the controllers' tests). */
+function eventually<T>(fn: () => Promise<T | undefined | false>, ms = 5_000): Promise<T> {
+  return waitFor('the condition', fn, ms, 50);
 }
 
 const strip = <T extends { metadata: { uid?: string; creationTimestamp?: string | null; generation?: number } }>(o: T): T => {

@@ -8,6 +8,7 @@ import { builtin, FakeClient, type ApiClient } from '../../client/index.ts';
 import { StatusError } from '../../machinery/status.ts';
 import { startEndpointSliceControllers, type EndpointSliceControllers } from './index.ts';
 import { readyPod, setReady } from './testing.ts';
+import { waitFor } from '../testing.ts';
 import { managedByLabel, serviceNameLabel } from './wellknown.ts';
 
 const podsRef = builtin('pods');
@@ -15,19 +16,9 @@ const servicesRef = builtin('services');
 const slicesRef = builtin('endpointslices', 'discovery.k8s.io');
 const endpointsRef = builtin('endpoints');
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 3000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Polls every 5 ms (the controllers' shared waitFor). */
+function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 3000): Promise<T> {
+  return waitFor(what, fn, timeoutMs, 5);
 }
 
 /** Creates a Pod and then sets its status (as a node agent would). */

@@ -9,6 +9,7 @@ import { builtin, type ApiClient } from '../../client/index.ts';
 import { startTestServer, type TestServer } from '../../client/testing.ts';
 import { startEndpointSliceControllers, type EndpointSliceControllers } from './index.ts';
 import { readyPod, setReady } from './testing.ts';
+import { waitFor } from '../testing.ts';
 import { serviceNameLabel } from './wellknown.ts';
 
 const slack = Number(process.env['SB_TIMING_SLACK'] ?? '3');
@@ -30,19 +31,9 @@ after(async () => {
   await ts.close();
 });
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = await fn();
-      if (v !== undefined && v !== false) return v;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last !== undefined ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+/** Polls every 5 ms (the controllers' shared waitFor). */
+function until<T>(what: string, fn: () => Promise<T | undefined | false>, timeoutMs = 5000): Promise<T> {
+  return waitFor(what, fn, timeoutMs, 5);
 }
 
 async function createPod(c: ApiClient, name: string, ip: string): Promise<void> {
